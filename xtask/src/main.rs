@@ -1,0 +1,69 @@
+//! Developer commands for the ooc workspace, run as `cargo xtask <command>`.
+//!
+//! - `test`: install what is missing, then format check, clippy, every test, doc tests.
+//! - `bench`: the benchmark workloads with machine ceilings and ratios.
+
+mod python;
+mod sysdeps;
+mod test;
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+
+/// Errors are plain messages: this is a command for people.
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    match try_main() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn try_main() -> Result {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (command, rest) = args
+        .split_first()
+        .map_or(("help", &[][..]), |(c, r)| (c.as_str(), r));
+    match command {
+        "test" => test::run(rest),
+        "help" | "--help" | "-h" => {
+            println!("usage: cargo xtask <test|bench> [options]\n");
+            println!("  test   install system dependencies, then fmt, clippy, tests, doc tests");
+            Ok(())
+        }
+        other => Err(format!("unknown command {other:?}; try `cargo xtask help`")),
+    }
+}
+
+/// The workspace root (the parent of this crate's directory).
+fn root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .map_or(manifest.clone(), std::path::Path::to_path_buf)
+}
+
+/// A `cargo` command run from the workspace root, with the cargo that launched us.
+fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(root());
+    cmd
+}
+
+/// Runs a command, printing it first; an error names it and its exit status.
+fn run(cmd: &mut Command) -> Result {
+    let shown = format!("{cmd:?}").replace('"', "");
+    println!("$ {shown}");
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot start {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed with {status}"))
+    }
+}
