@@ -40,6 +40,14 @@ pub trait ReadBlock<T: Element>: ArrayMeta {
     /// [`crate::Error::DTypeMismatch`] when `T` is not the stored type (for backends whose
     /// type is known at run time), and the backend's own I/O errors.
     fn read_region(&self, region: &Region, out: &mut [T]) -> Result<()>;
+
+    /// This array as a lender of zero-copy views, if it is one.
+    ///
+    /// Backends that implement [`ViewBlock`] override this to return `Some(self)`, so
+    /// generic code (the scheduler) can discover the capability at run time.
+    fn as_view(&self) -> Option<&dyn ViewBlock<T>> {
+        None
+    }
 }
 
 /// Writing a rectangular region from a caller's buffer.
@@ -82,10 +90,79 @@ impl<T: Element, A: ReadBlock<T> + ?Sized> ReadBlock<T> for &A {
     fn read_region(&self, region: &Region, out: &mut [T]) -> Result<()> {
         (**self).read_region(region, out)
     }
+    fn as_view(&self) -> Option<&dyn ViewBlock<T>> {
+        (**self).as_view()
+    }
 }
 
 impl<T: Element, A: ViewBlock<T> + ?Sized> ViewBlock<T> for &A {
     fn view_region(&self, region: &Region) -> Result<Option<&[T]>> {
         (**self).view_region(region)
+    }
+}
+
+/// A block of consecutive rows of a sparse matrix in CSR form: a reusable buffer that
+/// [`ReadSparseRows::read_rows`] fills.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CsrBlock<T> {
+    /// First row of the block in the whole matrix.
+    pub row0: usize,
+    /// Offsets into `indices`/`data` of each row's first entry, relative to the block:
+    /// `nrows + 1` entries starting at 0.
+    pub indptr: Vec<usize>,
+    /// Column of each stored entry.
+    pub indices: Vec<usize>,
+    /// Value of each stored entry.
+    pub data: Vec<T>,
+}
+
+impl<T> CsrBlock<T> {
+    /// Number of rows in the block.
+    #[must_use]
+    pub fn nrows(&self) -> usize {
+        self.indptr.len().saturating_sub(1)
+    }
+
+    /// Number of stored entries in the block.
+    #[must_use]
+    pub fn nnz(&self) -> usize {
+        self.data.len()
+    }
+
+    /// Empties the block, keeping its capacity for reuse.
+    pub fn clear(&mut self) {
+        self.indptr.clear();
+        self.indices.clear();
+        self.data.clear();
+    }
+}
+
+/// Reading consecutive rows of a sparse matrix (in memory or on disk) in CSR form: what
+/// the scheduler streams for out-of-core SpMV.
+pub trait ReadSparseRows<T: Element>: Send + Sync {
+    /// Rows and columns of the matrix.
+    fn sparse_shape(&self) -> [usize; 2];
+
+    /// Number of stored entries.
+    fn nnz(&self) -> usize;
+
+    /// The CSR row pointer of the whole matrix: `rows + 1` offsets, starting at 0 and
+    /// ending at `nnz`. Plans use it to cut blocks with a bounded number of entries.
+    ///
+    /// # Errors
+    /// The backend's I/O errors; a pointer that is not monotone or does not end at `nnz`
+    /// is an error, never a panic later.
+    fn row_offsets(&self) -> Result<Vec<usize>>;
+
+    /// Fills `out` with rows `row0..row0 + nrows` (its previous contents are discarded).
+    ///
+    /// # Errors
+    /// [`crate::Error::OutOfBounds`] for rows outside the matrix, structural errors in the
+    /// stored data (column indices out of range), and the backend's I/O errors.
+    fn read_rows(&self, row0: usize, nrows: usize, out: &mut CsrBlock<T>) -> Result<()>;
+
+    /// Whether several threads reading rows at once is safe and faster.
+    fn concurrent_reads(&self) -> bool {
+        true
     }
 }

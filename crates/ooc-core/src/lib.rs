@@ -7,7 +7,8 @@
 //! - [`shape`]: checked element-count and byte-size arithmetic and [`Region`]s of arrays;
 //! - [`Error`]: the one error enum of this layer;
 //! - the block I/O capability traits ([`ArrayMeta`], [`ReadBlock`], [`WriteBlock`],
-//!   [`ViewBlock`]) that every backend implements and the scheduler in `ooc-linalg` consumes;
+//!   [`ViewBlock`], and [`ReadSparseRows`] for sparse matrices) that every backend
+//!   implements and the scheduler in `ooc-linalg` consumes;
 //! - [`MemoryBudget`] and [`BlockPlan`]: how big the blocks of an out-of-core pass may be;
 //! - [`Par`]: explicit parallelism;
 //! - [`mem`]: peak and increment of resident memory while a closure runs (`%memit`);
@@ -39,7 +40,7 @@ pub mod shape;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use block::{ArrayMeta, ReadBlock, ViewBlock, WriteBlock};
+pub use block::{ArrayMeta, CsrBlock, ReadBlock, ReadSparseRows, ViewBlock, WriteBlock};
 pub use budget::MemoryBudget;
 pub use dtype::{ByteOrder, DType, Element};
 pub use error::{Error, Result};

@@ -126,6 +126,10 @@ impl<T: Element> ReadBlock<T> for MemArray<T> {
         });
         Ok(())
     }
+
+    fn as_view(&self) -> Option<&dyn ViewBlock<T>> {
+        Some(self)
+    }
 }
 
 impl<T: Element> WriteBlock<T> for MemArray<T> {

@@ -236,7 +236,7 @@ fn parse_dict(text: &str) -> Result<NpyHeader, NpyError> {
                 shape = Some(
                     p.tuple()
                         .ok_or_else(|| bad("shape must be a tuple of integers"))?,
-                )
+                );
             }
             other => return Err(bad(&format!("unexpected key {other:?}"))),
         }

@@ -5,7 +5,7 @@
 //!
 //! ```
 //! use ooc_core::testing::{ConformanceFactory, run_conformance};
-//! use ooc_core::{Element, MemArray, ReadBlock, ViewBlock, WriteBlock, Result};
+//! use ooc_core::{Element, MemArray, WriteBlock, Result};
 //!
 //! struct InMemory;
 //! impl ConformanceFactory for InMemory {
@@ -14,7 +14,6 @@
 //!         MemArray::from_vec(shape.to_vec(), data.to_vec())
 //!     }
 //!     fn writable<T: Element>(a: &mut MemArray<T>) -> Option<&mut dyn WriteBlock<T>> { Some(a) }
-//!     fn viewable<T: Element>(a: &MemArray<T>) -> Option<&dyn ViewBlock<T>> { Some(a) }
 //! }
 //! run_conformance(&mut InMemory);
 //! ```
@@ -23,7 +22,7 @@
 //! 3-D), it checks metadata, whole and partial reads against an in-memory reference,
 //! errors for regions outside the array, wrong ranks and wrong buffer lengths, and — where
 //! the backend offers them — writes (read back, failures leave data intact) and zero-copy
-//! views. Failures panic with the shape, type and region, as tests do.
+//! views (found through [`ReadBlock::as_view`]). Failures panic with the shape, type and region, as tests do.
 
 use crate::block::{ArrayMeta, ReadBlock, ViewBlock, WriteBlock};
 use crate::dtype::Element;
@@ -44,11 +43,6 @@ pub trait ConformanceFactory {
 
     /// The array as writable, if the backend writes.
     fn writable<T: Element>(_array: &mut Self::Array<T>) -> Option<&mut dyn WriteBlock<T>> {
-        None
-    }
-
-    /// The array as lending views, if the backend does.
-    fn viewable<T: Element>(_array: &Self::Array<T>) -> Option<&dyn ViewBlock<T>> {
         None
     }
 
@@ -156,7 +150,7 @@ pub fn check_type<T: Element, F: ConformanceFactory>(factory: &mut F) {
         }
         check_bad_regions(&array, shape, &ctx);
 
-        if let Some(view) = F::viewable(&array) {
+        if let Some(view) = array.as_view() {
             for region in &regions {
                 check_view(view, &reference, region, &ctx);
             }
@@ -276,9 +270,6 @@ mod tests {
             MemArray::from_vec(shape.to_vec(), data.to_vec())
         }
         fn writable<T: Element>(a: &mut MemArray<T>) -> Option<&mut dyn WriteBlock<T>> {
-            Some(a)
-        }
-        fn viewable<T: Element>(a: &MemArray<T>) -> Option<&dyn ViewBlock<T>> {
             Some(a)
         }
     }
