@@ -19,6 +19,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 pub use ooc_core as core;
 #[cfg(feature = "hdf5")]
 pub use ooc_hdf5 as hdf5;
