@@ -6,6 +6,7 @@
 mod python;
 mod sysdeps;
 mod test;
+mod tidy;
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
