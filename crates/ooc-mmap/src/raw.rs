@@ -1,0 +1,87 @@
+//! Raw files without a header (`np.memmap` semantics): the caller states element type
+//! (`T`), shape, byte offset and order on every open. A file longer than offset plus data
+//! is fine, as in numpy; a shorter one is an error.
+
+use std::path::Path;
+
+use ooc_core::Element;
+
+use crate::array::MmapArray;
+use crate::error::{MmapError, Result};
+use crate::file::{create_sized, open_existing};
+use crate::layout::RawLayout;
+use crate::mode::Mode;
+
+impl<T: Element> MmapArray<T> {
+    /// Maps a raw file as an array of `T` laid out as `layout` (`np.memmap(path, dtype,
+    /// mode, offset, shape, order)`). [`Mode::Create`] creates the file, as
+    /// [`MmapArray::create_raw`].
+    ///
+    /// ```
+    /// use ooc_mmap::{MmapArray, Mode, RawLayout};
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("a.bin");
+    /// std::fs::write(&path, [0_u8, 0, 0, 0, 1, 0, 2, 0])?;
+    /// let a = MmapArray::<u16>::open_raw(&path, &RawLayout::c_order(vec![2]).with_offset(4), Mode::ReadOnly)?;
+    /// assert_eq!(a.as_slice(), &[u16::from_ne_bytes([1, 0]), u16::from_ne_bytes([2, 0])]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`MmapError::Io`] (missing file, no permission) or [`MmapError::NotAFile`];
+    /// [`MmapError::Core`] when the shape's size overflows; [`MmapError::Misaligned`] when
+    /// the offset is not a multiple of `T`'s alignment; [`MmapError::FileTooShort`] when
+    /// the file ends before offset plus data.
+    pub fn open_raw(path: impl AsRef<Path>, layout: &RawLayout, mode: Mode) -> Result<Self> {
+        let path = path.as_ref();
+        if mode == Mode::Create {
+            return Self::create_raw(path, layout);
+        }
+        let (file, file_len) = open_existing(path, mode == Mode::ReadWrite)?;
+        Self::map_file(
+            &file,
+            path,
+            file_len,
+            layout.shape.clone(),
+            layout.fortran_order,
+            layout.offset,
+            mode,
+        )
+    }
+
+    /// Creates (or overwrites) a raw file of `layout.offset` plus data bytes, all zero, and
+    /// maps it read-write (`np.memmap(..., mode='w+')`). The disk space is reserved now.
+    ///
+    /// # Errors
+    /// [`MmapError::Core`] when the shape's size overflows; [`MmapError::Misaligned`] for
+    /// an offset that does not suit `T`; [`MmapError::OffsetOverflow`];
+    /// [`MmapError::NoSpace`] when the disk cannot hold the file; [`MmapError::Io`] or
+    /// [`MmapError::NotAFile`] when it cannot be created.
+    pub fn create_raw(path: impl AsRef<Path>, layout: &RawLayout) -> Result<Self> {
+        let path = path.as_ref();
+        let bytes = ooc_core::shape::checked_bytes(&layout.shape, T::DTYPE.size())?;
+        let offset = layout.offset;
+        let align = std::mem::align_of::<T>();
+        if !offset.is_multiple_of(align as u64) {
+            return Err(MmapError::Misaligned {
+                offset,
+                dtype: T::DTYPE,
+                align,
+            });
+        }
+        let total = u64::try_from(bytes)
+            .ok()
+            .and_then(|b| offset.checked_add(b))
+            .ok_or(MmapError::OffsetOverflow { offset, bytes })?;
+        let file = create_sized(path, total)?;
+        Self::map_file(
+            &file,
+            path,
+            total,
+            layout.shape.clone(),
+            layout.fortran_order,
+            offset,
+            Mode::Create,
+        )
+    }
+}
