@@ -172,6 +172,11 @@ impl From<MmapError> for ooc_core::Error {
     fn from(e: MmapError) -> Self {
         match e {
             MmapError::Core(inner) => inner,
+            // Generic code matches on these two, so they keep their core variants.
+            MmapError::ReadOnly { .. } => ooc_core::Error::ReadOnly(e.to_string()),
+            MmapError::DTypeMismatch {
+                stored, requested, ..
+            } => ooc_core::Error::DTypeMismatch { stored, requested },
             other => ooc_core::Error::backend("mmap", other),
         }
     }
