@@ -3,60 +3,18 @@
 //! 0-d and an empty array, and big-endian files through the converting read. Expected
 //! values are recomputed from the script's rule.
 
+mod common;
+
 use std::path::PathBuf;
 
-use ndarray::{ArrayD, IxDyn};
-use ooc_core::{ByteOrder, Complex, DType, Element, ReadBlock, Region};
+use common::{Rule, expected};
+use ooc_core::{ByteOrder, Complex, DType, ReadBlock, Region};
 use ooc_mmap::{MmapArray, MmapError, Mode, inspect_npy, read_npy_converted};
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
-}
-
-/// The script's rule for flat C index `i`.
-trait Rule: Element {
-    fn rule(i: usize) -> Self;
-}
-
-#[allow(clippy::cast_precision_loss)]
-fn k(i: usize) -> f64 {
-    (i % 97) as f64
-}
-
-macro_rules! signed {
-    ($($t:ty),*) => {$(impl Rule for $t { fn rule(i: usize) -> Self { <$t>::from_f64(k(i) - 40.0) } })*};
-}
-macro_rules! unsigned {
-    ($($t:ty),*) => {$(impl Rule for $t { fn rule(i: usize) -> Self { <$t>::from_f64(k(i)) } })*};
-}
-signed!(i8, i16, i32, i64);
-unsigned!(u8, u16, u32, u64);
-impl Rule for f32 {
-    fn rule(i: usize) -> Self {
-        f32::from_f64(k(i) * 0.5 - 10.0)
-    }
-}
-impl Rule for f64 {
-    fn rule(i: usize) -> Self {
-        k(i) * 0.5 - 10.0
-    }
-}
-impl Rule for Complex<f32> {
-    fn rule(i: usize) -> Self {
-        Complex::new(f32::rule(i), f32::from_f64(-k(i)))
-    }
-}
-impl Rule for Complex<f64> {
-    fn rule(i: usize) -> Self {
-        Complex::new(f64::rule(i), -k(i))
-    }
-}
-
-fn expected<T: Rule>(shape: &[usize]) -> ArrayD<T> {
-    let n = shape.iter().product();
-    ArrayD::from_shape_vec(IxDyn(shape), (0..n).map(T::rule).collect()).unwrap()
 }
 
 /// Opens `name` in every mapping mode and checks header, view, block reads and rows.
