@@ -1,3 +1,39 @@
-//! HDF5 files, groups, attributes and datasets (contiguous, chunked, compressed, resizable),
-//! hyperslab I/O, chunk advice and a parallel read path that bypasses the library lock.
-//! Implements the `ooc-core` block traits.
+//! HDF5 files, groups, attributes and datasets (contiguous, chunked, compressed,
+//! resizable), hyperslab I/O into caller buffers, chunk advice, and a parallel read path
+//! that bypasses the library's global lock. Implements the `ooc-core` block traits.
+//!
+//! Built on the `hdf5` crate (hdf5-metno) and the system libhdf5. The library's automatic
+//! printing of error stacks to stderr is silenced; its messages are kept in [`Error`].
+//!
+//! ```
+//! use ooc_hdf5::{File, ReadBlock, Region};
+//! let dir = tempfile::tempdir()?;
+//! let file = File::create(dir.path().join("data.h5"))?;
+//! let mut ds = file.new_dataset::<f32>("/matrix").shape([3, 4]).chunk([2, 2]).create()?;
+//! ds.write_all(&(0..12).map(|i| i as f32).collect::<Vec<_>>())?;
+//! let mut block = [0.0_f32; 4];
+//! ReadBlock::read_region(&ds, &Region::block(1, 1, 2, 2), &mut block)?;
+//! assert_eq!(block, [5.0, 6.0, 9.0, 10.0]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod advice;
+mod attr;
+mod blocks;
+mod dataset;
+mod error;
+mod file;
+mod group;
+mod raw;
+mod types;
+
+pub use advice::{
+    AccessPattern, ChunkAdvice, ChunkWarning, DEFAULT_TARGET_BYTES, HUGE_CHUNK_BYTES,
+    TINY_CHUNK_BYTES,
+};
+pub use attr::AttrValue;
+pub use dataset::{Dataset, DatasetBuilder, DatasetInfo, Filter, Layout};
+pub use error::{Error, Result};
+pub use file::{ChunkCache, File, Mode};
+pub use group::{Group, Member, MemberKind};
+pub use ooc_core::{ArrayMeta, ReadBlock, Region, WriteBlock};

@@ -1,0 +1,271 @@
+//! HDF5 files: the five open modes of h5py (`w`, `w-`/`x`, `r`, `r+`, `a`), chunk cache
+//! settings, and the checks that turn a missing, empty or foreign file into a typed error
+//! before the library sees it. A [`File`] is also its root [`Group`].
+
+use std::ffi::CString;
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::error::{Context, Error, Result};
+use crate::group::Group;
+use crate::raw;
+
+/// How to open a file, with h5py's letters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `r`: read only; the file must exist.
+    Read,
+    /// `r+`: read and write; the file must exist.
+    ReadWrite,
+    /// `w`: create, truncating an existing file.
+    Create,
+    /// `w-` or `x`: create; fail if the file exists.
+    CreateNew,
+    /// `a`: read and write if the file exists, create it otherwise.
+    Append,
+}
+
+impl Mode {
+    /// Whether files opened this way can be written.
+    #[must_use]
+    pub fn writable(self) -> bool {
+        self != Mode::Read
+    }
+}
+
+/// Settings of the library's per-dataset chunk cache, applied to every dataset of a file.
+///
+/// A cache that holds every chunk one access touches is what makes row-by-row writes into
+/// small chunks fast; the library default is 1 MiB and 521 slots.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChunkCache {
+    /// Bytes of decoded chunks kept per dataset.
+    pub bytes: usize,
+    /// Hash table slots (a prime about 100 times the number of chunks that fit).
+    pub slots: usize,
+    /// Preference for evicting fully read or written chunks, from 0 to 1.
+    pub preemption: f64,
+}
+
+impl Default for ChunkCache {
+    fn default() -> Self {
+        ChunkCache {
+            bytes: 1 << 20,
+            slots: 521,
+            preemption: 0.75,
+        }
+    }
+}
+
+/// What groups and datasets of one open file share: its name and whether it is writable.
+#[derive(Debug)]
+pub(crate) struct FileInfo {
+    pub(crate) path: PathBuf,
+    pub(crate) writable: bool,
+}
+
+impl FileInfo {
+    pub(crate) fn name(&self) -> String {
+        self.path.display().to_string()
+    }
+}
+
+/// An open HDF5 file. Dereferences to its root [`Group`], so groups, datasets and
+/// attributes are reached with the group methods.
+///
+/// ```
+/// use ooc_hdf5::File;
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("example.h5");
+/// let file = File::create(&path)?;
+/// file.create_group_all("/group/subgroup")?;
+/// let mut ds = file.new_dataset::<i32>("/group/subgroup/dataset2").shape([2, 3]).create()?;
+/// ds.write_all(&[1, 2, 3, 4, 5, 6])?;
+/// drop(ds);
+/// file.close()?;
+///
+/// let file = File::open_rw(&path)?;
+/// let ds = file.dataset("/group/subgroup/dataset2")?;
+/// let mut row = [0_i32; 3];
+/// ds.read_rows(1, &mut row)?;
+/// assert_eq!(row, [4, 5, 6]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct File {
+    inner: hdf5::File,
+    root: Group,
+}
+
+impl File {
+    /// Creates a file, truncating an existing one (h5py `w`).
+    ///
+    /// # Errors
+    /// [`Error::Library`] when the library cannot create it (missing directory, no
+    /// permission, the file open elsewhere).
+    pub fn create(path: impl AsRef<Path>) -> Result<File> {
+        File::open_with(path, Mode::Create)
+    }
+
+    /// Creates a file that must not exist yet (h5py `w-` / `x`).
+    ///
+    /// # Errors
+    /// [`Error::Library`] when it exists or cannot be created.
+    pub fn create_new(path: impl AsRef<Path>) -> Result<File> {
+        File::open_with(path, Mode::CreateNew)
+    }
+
+    /// Opens an existing file read-only (h5py `r`).
+    ///
+    /// # Errors
+    /// [`Error::Io`] for a missing or unreadable file, [`Error::NotHdf5`] for an empty or
+    /// foreign one, [`Error::Library`] for a damaged (truncated) one.
+    pub fn open(path: impl AsRef<Path>) -> Result<File> {
+        File::open_with(path, Mode::Read)
+    }
+
+    /// Opens an existing file for reading and writing (h5py `r+`).
+    ///
+    /// # Errors
+    /// As [`File::open`].
+    pub fn open_rw(path: impl AsRef<Path>) -> Result<File> {
+        File::open_with(path, Mode::ReadWrite)
+    }
+
+    /// Opens a file for reading and writing, creating it if missing (h5py `a`).
+    ///
+    /// # Errors
+    /// As [`File::open`] for an existing file, as [`File::create`] for a new one.
+    pub fn append(path: impl AsRef<Path>) -> Result<File> {
+        File::open_with(path, Mode::Append)
+    }
+
+    /// Opens a file in `mode` with the library's default chunk cache.
+    ///
+    /// # Errors
+    /// As the mode's own constructor.
+    pub fn open_with(path: impl AsRef<Path>, mode: Mode) -> Result<File> {
+        File::open_inner(path.as_ref(), mode, None)
+    }
+
+    /// Opens a file in `mode` with a chunk cache of the given size for each dataset.
+    ///
+    /// # Errors
+    /// As the mode's own constructor.
+    pub fn open_with_cache(path: impl AsRef<Path>, mode: Mode, cache: ChunkCache) -> Result<File> {
+        File::open_inner(path.as_ref(), mode, Some(cache))
+    }
+
+    fn open_inner(path: &Path, mode: Mode, cache: Option<ChunkCache>) -> Result<File> {
+        let name = path.display().to_string();
+        let must_exist = matches!(mode, Mode::Read | Mode::ReadWrite);
+        let exists = path.exists();
+        if must_exist || (mode == Mode::Append && exists) {
+            check_is_hdf5(path)?;
+        }
+        let h5mode = match mode {
+            Mode::Read => hdf5::file::OpenMode::Read,
+            Mode::ReadWrite => hdf5::file::OpenMode::ReadWrite,
+            Mode::Create => hdf5::file::OpenMode::Create,
+            Mode::CreateNew => hdf5::file::OpenMode::CreateExcl,
+            Mode::Append => hdf5::file::OpenMode::Append,
+        };
+        let mut builder = hdf5::File::with_options();
+        if let Some(c) = cache {
+            builder.with_fapl(|p| p.chunk_cache(c.slots, c.bytes, c.preemption));
+        }
+        let inner = builder
+            .open_as(path, h5mode)
+            .context(|| format!("open {name} ({mode:?})"))?;
+        let info = Arc::new(FileInfo {
+            path: path.to_path_buf(),
+            writable: mode.writable(),
+        });
+        let root_group = inner.group("/").context(|| format!("{name}: open /"))?;
+        Ok(File {
+            root: Group::from_parts(root_group, info, "/".to_owned()),
+            inner,
+        })
+    }
+
+    /// The file's path as given when it was opened.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.root.file_info().path
+    }
+
+    /// Whether the file was opened for writing.
+    #[must_use]
+    pub fn is_writable(&self) -> bool {
+        self.root.file_info().writable
+    }
+
+    /// The root group `/`.
+    #[must_use]
+    pub fn root(&self) -> &Group {
+        &self.root
+    }
+
+    /// Writes everything the library holds in its caches to the file.
+    ///
+    /// # Errors
+    /// [`Error::Library`] when the library cannot write.
+    pub fn flush(&self) -> Result<()> {
+        self.inner
+            .flush()
+            .context(|| format!("flush {}", self.root.file_info().name()))
+    }
+
+    /// Flushes and closes the file. Datasets and groups still open keep it open until
+    /// they are dropped; dropping a `File` without `close` also flushes.
+    ///
+    /// # Errors
+    /// [`Error::Library`] when the final flush fails.
+    pub fn close(self) -> Result<()> {
+        if self.is_writable() {
+            self.flush()?;
+        }
+        Ok(())
+    }
+}
+
+impl Deref for File {
+    type Target = Group;
+    fn deref(&self) -> &Group {
+        &self.root
+    }
+}
+
+/// Refuses missing, empty and foreign files with a typed error before the library opens
+/// them, so the user sees "is not an HDF5 file" rather than a library stack.
+fn check_is_hdf5(path: &Path) -> Result<()> {
+    let name = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(format!("open {name}"), e))?;
+    if meta.is_dir() {
+        return Err(Error::NotHdf5 {
+            path: name,
+            reason: "it is a directory".to_owned(),
+        });
+    }
+    if meta.len() == 0 {
+        return Err(Error::NotHdf5 {
+            path: name,
+            reason: "the file is empty".to_owned(),
+        });
+    }
+    let c_name = CString::new(name.as_bytes()).map_err(|_| Error::NotHdf5 {
+        path: name.clone(),
+        reason: "the name contains a NUL byte".to_owned(),
+    })?;
+    // SAFETY: `c_name` is a valid NUL-terminated string that outlives the call.
+    let status = raw::locked(|| unsafe { hdf5_sys::h5f::H5Fis_hdf5(c_name.as_ptr()) });
+    if status == 0 {
+        return Err(Error::NotHdf5 {
+            path: name,
+            reason: format!("no HDF5 signature in its {} bytes", meta.len()),
+        });
+    }
+    // A negative status (unreadable) is left to the open call, which reports the reason.
+    Ok(())
+}

@@ -1,0 +1,60 @@
+//! The ooc-core conformance suite against HDF5 datasets: contiguous and chunked (with
+//! chunks that do not divide the shapes), written and read through the library.
+
+use ooc_core::testing::{ConformanceFactory, run_conformance};
+use ooc_core::{Element, Result, WriteBlock};
+use ooc_hdf5::{Dataset, File};
+
+struct Hdf5Factory {
+    dir: tempfile::TempDir,
+    n: usize,
+    chunked: bool,
+}
+
+impl Hdf5Factory {
+    fn new(chunked: bool) -> Self {
+        Hdf5Factory {
+            dir: tempfile::tempdir().unwrap(),
+            n: 0,
+            chunked,
+        }
+    }
+}
+
+impl ConformanceFactory for Hdf5Factory {
+    type Array<T: Element> = Dataset;
+
+    fn create<T: Element>(&mut self, shape: &[usize], data: &[T]) -> Result<Dataset> {
+        self.n += 1;
+        // One file per array, so each dataset's handle keeps its own file open.
+        let file = File::create(self.dir.path().join(format!("a{}.h5", self.n)))?;
+        let mut builder = file.new_dataset::<T>("/x").shape(shape);
+        if self.chunked {
+            // Odd chunks that do not divide the shape; at least 1 per dimension.
+            let chunk: Vec<usize> = shape.iter().map(|&d| (d / 2 + 1).min(d.max(1))).collect();
+            builder = builder.chunk(chunk).max_shape(vec![None; shape.len()]);
+        }
+        let mut ds = builder.create()?;
+        ds.write_all(data)?;
+        Ok(ds)
+    }
+
+    fn writable<T: Element>(array: &mut Dataset) -> Option<&mut dyn WriteBlock<T>> {
+        Some(array)
+    }
+
+    /// A chunked dataset cannot be 0-dimensional (HDF5 chunks need a rank of at least 1).
+    fn skip_shape(&self, shape: &[usize]) -> bool {
+        self.chunked && shape.is_empty()
+    }
+}
+
+#[test]
+fn contiguous_datasets_conform() {
+    run_conformance(&mut Hdf5Factory::new(false));
+}
+
+#[test]
+fn chunked_datasets_conform() {
+    run_conformance(&mut Hdf5Factory::new(true));
+}
