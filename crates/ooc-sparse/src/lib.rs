@@ -1,2 +1,40 @@
 //! The seven sparse formats (CSR, CSC, COO, BSR, LIL, DOK, DIA), random generation,
 //! conversions, SpMV, and on-disk storage compatible with scipy (`.npz`) and anndata (HDF5).
+//!
+//! Every format implements [`SparseMatrix`] (shape, stored entries, CSR and dense forms,
+//! SpMV) and [`ooc_core::Footprint`] (its true size); CSR is the hub every format converts
+//! through, with direct paths where they are cheap (CSR ↔ CSC, CSR ↔ COO).
+//!
+//! ```
+//! use ooc_sparse::{Format, SparseMatrix, random};
+//! use ooc_core::{Footprint, Par};
+//! let a = random::<f64>(100, 1000, 0.01, 42, Format::Csr, Par::Seq)?;
+//! assert_eq!(a.nnz(), 1000);
+//! let mut y = vec![0.0; 100];
+//! a.spmv(&vec![1.0; 1000], &mut y, Par::Seq)?;
+//! assert!(a.heap_bytes() >= 1000 * (8 + 8));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod bsr;
+mod coo;
+mod csc;
+mod csr;
+mod dia;
+mod dok;
+mod error;
+mod format;
+mod lil;
+mod parallel;
+mod random;
+
+pub use bsr::BsrMatrix;
+pub use coo::CooMatrix;
+pub use csc::CscMatrix;
+pub use csr::CsrMatrix;
+pub use dia::{DIA_DEFAULT_LIMIT, DiaMatrix};
+pub use dok::{DokMatrix, PositionHasher, PositionMap};
+pub use error::{Result, SparseError};
+pub use format::{AnySparse, Format, SparseMatrix};
+pub use lil::LilMatrix;
+pub use random::{random, random_csr};
