@@ -1,0 +1,299 @@
+//! Dense products over any [`ReadBlock`] backend: [`gemv`] (`y = A·x`), [`gemv_t`]
+//! (`y = Aᵀ·x`) and [`gemm`] (`C = A·B` with a small in-memory `B`), plus the block
+//! source the scheduler streams dense arrays through.
+
+use ndarray::{ArrayView2, ArrayViewMut2};
+use ooc_core::{BlockPlan, Element, ReadBlock, Region, ViewBlock};
+
+use crate::engine::{Source, run};
+use crate::error::{LinalgError, Result};
+use crate::kernels::Scalar;
+use crate::operation::{Operation, matrix_shape, plan};
+use crate::options::Options;
+
+/// The blocks of a dense 2-D array under a plan, lent as views when the backend can.
+pub(crate) struct Dense<'a, T: Element, A> {
+    a: &'a A,
+    view: Option<&'a dyn ViewBlock<T>>,
+    regions: Vec<Region>,
+    buf_len: usize,
+}
+
+impl<'a, T: Element, A: ReadBlock<T>> Dense<'a, T, A> {
+    pub(crate) fn new(a: &'a A, plan: &BlockPlan) -> Self {
+        let [br, bc] = plan.block_shape();
+        Dense {
+            a,
+            view: a.as_view(),
+            regions: plan.blocks().collect(),
+            buf_len: br * bc,
+        }
+    }
+
+    /// Start row, start column, rows and columns of block `i`.
+    pub(crate) fn rect(&self, i: usize) -> [usize; 4] {
+        let r = &self.regions[i];
+        [r.start[0], r.start[1], r.shape[0], r.shape[1]]
+    }
+
+    pub(crate) fn region(&self, i: usize) -> &Region {
+        &self.regions[i]
+    }
+}
+
+impl<T: Element, A: ReadBlock<T>> Source for Dense<'_, T, A> {
+    type Buf = Vec<T>;
+    type Data = [T];
+
+    fn len(&self) -> usize {
+        self.regions.len()
+    }
+    fn bytes(&self, i: usize) -> u64 {
+        (self.regions[i].len() * std::mem::size_of::<T>()) as u64
+    }
+    fn concurrent_reads(&self) -> bool {
+        self.a.concurrent_reads()
+    }
+    fn lends_views(&self) -> bool {
+        self.view.is_some()
+    }
+    fn new_buf(&self) -> Vec<T> {
+        vec![T::default(); self.buf_len]
+    }
+    fn view(&self, i: usize) -> Result<Option<&[T]>> {
+        match self.view {
+            Some(v) => Ok(v.view_region(&self.regions[i])?),
+            None => Ok(None),
+        }
+    }
+    fn read(&self, i: usize, buf: &mut Vec<T>) -> Result<()> {
+        let r = &self.regions[i];
+        Ok(self.a.read_region(r, &mut buf[..r.len()])?)
+    }
+    fn data<'b>(&self, i: usize, buf: &'b Vec<T>) -> &'b [T] {
+        &buf[..self.regions[i].len()]
+    }
+}
+
+/// Checks that `a` holds `T`, so a mismatch is reported before any work.
+pub(crate) fn check_dtype<T: Element>(a: &dyn ooc_core::ArrayMeta) -> Result<()> {
+    if a.dtype() == T::DTYPE {
+        Ok(())
+    } else {
+        Err(ooc_core::Error::DTypeMismatch {
+            stored: a.dtype(),
+            requested: T::DTYPE,
+        }
+        .into())
+    }
+}
+
+fn mismatch(
+    op: &'static str,
+    left: &[usize],
+    right_name: &'static str,
+    right: &[usize],
+) -> LinalgError {
+    LinalgError::DimensionMismatch {
+        op,
+        left_name: "matrix",
+        left: left.to_vec(),
+        right_name,
+        right: right.to_vec(),
+    }
+}
+
+fn partials<T: Element>(slots: usize, len: usize) -> Vec<Vec<T>> {
+    (0..slots.max(1)).map(|_| vec![T::default(); len]).collect()
+}
+
+/// `y = A·x` for a `rows × cols` matrix `A` streamed block by block from any backend.
+///
+/// Blocks of whole rows (aligned to the backend's chunks) are multiplied by the
+/// multi-row kernel on `opts`' workers, each into its own slice of `y`. With whole-row
+/// blocks each `y[i]` depends only on row `i` and `x`, so the result is bit-identical
+/// for any thread count and any budget; when the budget forces blocks narrower than a
+/// row, the pieces of a row are added in column order.
+///
+/// ```
+/// use ooc_core::MemArray;
+/// use ooc_linalg::{Options, gemv};
+///
+/// let a = MemArray::from_vec(vec![2, 3], vec![1.0_f64, 2.0, 3.0, 4.0, 5.0, 6.0])?;
+/// let mut y = [0.0; 2];
+/// gemv(&a, &[1.0, 0.0, -1.0], &mut y, &Options::new())?;
+/// assert_eq!(y, [-2.0, -2.0]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// [`LinalgError::NotMatrix`] for an input that is not 2-D;
+/// [`LinalgError::DimensionMismatch`] when `x` does not have `cols` or `y` `rows`
+/// elements; [`LinalgError::BudgetTooSmall`] with the minimum; the backend's read errors
+/// (as [`LinalgError::Backend`]), after which `y` holds no meaningful result.
+pub fn gemv<T: Scalar, A: ReadBlock<T>>(a: &A, x: &[T], y: &mut [T], opts: &Options) -> Result<()> {
+    let [m, n] = matrix_shape("gemv", a.shape())?;
+    if x.len() != n {
+        return Err(mismatch("gemv", a.shape(), "x", &[x.len()]));
+    }
+    if y.len() != m {
+        return Err(mismatch("gemv", a.shape(), "y", &[y.len()]));
+    }
+    check_dtype::<T>(a)?;
+    y.fill(T::default());
+    let s = plan(&Operation::Gemv, a, opts)?;
+    let src = Dense::new(a, &s.plan);
+    let parts = partials::<T>(s.slots, s.plan.block_shape()[0]);
+    run(
+        &src,
+        opts,
+        parts,
+        |i, data, part: &mut Vec<T>| {
+            let [_, c0, nr, nc] = src.rect(i);
+            T::gemv_block(data, &x[c0..c0 + nc], &mut part[..nr]);
+            Ok(())
+        },
+        |i, part| {
+            let [r0, c0, nr, _] = src.rect(i);
+            let out = &mut y[r0..r0 + nr];
+            if c0 == 0 {
+                out.copy_from_slice(&part[..nr]);
+            } else {
+                for (o, &p) in out.iter_mut().zip(part.iter()) {
+                    *o = o.plus(p);
+                }
+            }
+            Ok(())
+        },
+    )
+}
+
+/// `y = Aᵀ·x` for a `rows × cols` matrix `A` streamed block by block.
+///
+/// Each block adds its rows, weighted by `x`, into a partial vector of `cols` elements
+/// (one per slot in flight: the scratch this operation states up front); partials are
+/// added into `y` in block order, so for a given plan the result is bit-identical for
+/// any thread count.
+///
+/// ```
+/// use ooc_core::MemArray;
+/// use ooc_linalg::{Options, gemv_t};
+///
+/// let a = MemArray::from_vec(vec![2, 3], vec![1_i32, 2, 3, 4, 5, 6])?;
+/// let mut y = [0; 3];
+/// gemv_t(&a, &[1, -1], &mut y, &Options::new())?;
+/// assert_eq!(y, [-3, -3, -3]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// As [`gemv`], with `x` of `rows` and `y` of `cols` elements.
+pub fn gemv_t<T: Scalar, A: ReadBlock<T>>(
+    a: &A,
+    x: &[T],
+    y: &mut [T],
+    opts: &Options,
+) -> Result<()> {
+    let [m, n] = matrix_shape("gemv_t", a.shape())?;
+    if x.len() != m {
+        return Err(mismatch("gemv_t", a.shape(), "x", &[x.len()]));
+    }
+    if y.len() != n {
+        return Err(mismatch("gemv_t", a.shape(), "y", &[y.len()]));
+    }
+    check_dtype::<T>(a)?;
+    y.fill(T::default());
+    let s = plan(&Operation::GemvT, a, opts)?;
+    let src = Dense::new(a, &s.plan);
+    let parts = partials::<T>(s.slots, s.plan.block_shape()[1]);
+    run(
+        &src,
+        opts,
+        parts,
+        |i, data, part: &mut Vec<T>| {
+            let [r0, _, nr, nc] = src.rect(i);
+            let part = &mut part[..nc];
+            part.fill(T::default());
+            T::gemv_t_block(data, &x[r0..r0 + nr], part);
+            Ok(())
+        },
+        |i, part| {
+            let [_, c0, _, nc] = src.rect(i);
+            for (o, &p) in y[c0..c0 + nc].iter_mut().zip(part.iter()) {
+                *o = o.plus(p);
+            }
+            Ok(())
+        },
+    )
+}
+
+/// `C = A·B` for a `rows × cols` matrix `A` streamed block by block and a small
+/// `cols × k` matrix `B` in memory; `C` is `rows × k` (any memory layout).
+///
+/// `B` is copied once, transposed, so each of its columns is contiguous (scratch of
+/// `cols × k` elements); every column of `C` is then bit-identical to [`gemv`] of `A`
+/// with that column of `B`.
+///
+/// ```
+/// use ndarray::array;
+/// use ooc_core::MemArray;
+/// use ooc_linalg::{Options, gemm};
+///
+/// let a = MemArray::from_array(array![[1.0_f32, 2.0], [3.0, 4.0], [5.0, 6.0]]);
+/// let b = array![[1.0_f32, 0.0], [0.0, 2.0]];
+/// let mut c = ndarray::Array2::zeros((3, 2));
+/// gemm(&a, b.view(), c.view_mut(), &Options::new())?;
+/// assert_eq!(c, array![[1.0, 4.0], [3.0, 8.0], [5.0, 12.0]]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// As [`gemv`], with `B` of `cols` rows and `C` of `rows × k`.
+pub fn gemm<T: Scalar, A: ReadBlock<T>>(
+    a: &A,
+    b: ArrayView2<'_, T>,
+    mut c: ArrayViewMut2<'_, T>,
+    opts: &Options,
+) -> Result<()> {
+    let [m, n] = matrix_shape("gemm", a.shape())?;
+    let k = b.ncols();
+    if b.nrows() != n {
+        return Err(mismatch("gemm", a.shape(), "b", b.shape()));
+    }
+    if c.nrows() != m || c.ncols() != k {
+        return Err(mismatch("gemm", a.shape(), "c", c.shape()));
+    }
+    check_dtype::<T>(a)?;
+    c.fill(T::default());
+    if k == 0 {
+        return Ok(());
+    }
+    let s = plan(&Operation::Gemm { k }, a, opts)?;
+    let bt: Vec<T> = b.t().iter().copied().collect();
+    let src = Dense::new(a, &s.plan);
+    let br = s.plan.block_shape()[0];
+    let parts = partials::<T>(s.slots, br * k);
+    run(
+        &src,
+        opts,
+        parts,
+        |i, data, part: &mut Vec<T>| {
+            let [_, c0, nr, nc] = src.rect(i);
+            for (j, col) in part.chunks_exact_mut(br).enumerate() {
+                let bj = &bt[j * n + c0..j * n + c0 + nc];
+                T::gemv_block(data, bj, &mut col[..nr]);
+            }
+            Ok(())
+        },
+        |i, part| {
+            let [r0, c0, nr, _] = src.rect(i);
+            for (j, col) in part.chunks_exact(br).enumerate() {
+                let mut cj = c.column_mut(j);
+                for (o, &p) in cj.iter_mut().skip(r0).take(nr).zip(col) {
+                    *o = if c0 == 0 { p } else { o.plus(p) };
+                }
+            }
+            Ok(())
+        },
+    )
+}
