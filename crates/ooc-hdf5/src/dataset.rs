@@ -497,6 +497,18 @@ impl Dataset {
         self.file.writable
     }
 
+    pub(crate) fn h5_id(&self) -> hdf5_sys::h5i::hid_t {
+        self.inner.id()
+    }
+
+    pub(crate) fn mem_type_id(&self) -> hdf5_sys::h5i::hid_t {
+        self.mem_type.id()
+    }
+
+    pub(crate) fn file_name(&self) -> String {
+        self.file.name()
+    }
+
     fn check_type<T: Element>(&self) -> Result<()> {
         if T::DTYPE == self.dtype {
             Ok(())

@@ -21,9 +21,11 @@ mod advice;
 mod attr;
 mod blocks;
 mod dataset;
+mod decode;
 mod error;
 mod file;
 mod group;
+mod parallel;
 mod raw;
 mod types;
 
@@ -33,7 +35,9 @@ pub use advice::{
 };
 pub use attr::AttrValue;
 pub use dataset::{Dataset, DatasetBuilder, DatasetInfo, Filter, Layout};
+pub use decode::decode_chunk;
 pub use error::{Error, Result};
 pub use file::{ChunkCache, File, Mode};
 pub use group::{Group, Member, MemberKind};
 pub use ooc_core::{ArrayMeta, ReadBlock, Region, WriteBlock};
+pub use parallel::{ParallelReader, ReadPath};

@@ -1,0 +1,703 @@
+//! The parallel read path. The HDF5 library runs one call at a time behind a global lock,
+//! so threads reading through it queue up. A [`ParallelReader`] asks the library once
+//! where the data lie — the file offset of a contiguous dataset, or the address, stored
+//! size and filter mask of every chunk — and then reads with positional reads (`pread`)
+//! from any number of threads, decoding deflate and shuffle itself. Whatever it does not
+//! understand (other filters, compact, external or virtual storage, non-native byte order,
+//! a file with a user block, unallocated contiguous storage) it reads through the library
+//! instead, with the same results.
+
+use std::os::unix::fs::FileExt;
+use std::sync::Arc;
+
+use hdf5_sys::h5::HADDR_UNDEF;
+use hdf5_sys::h5d::{
+    H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS, H5D_layout_t, H5Dget_chunk_info_by_coord,
+    H5Dget_create_plist, H5Dget_offset, H5Dget_type,
+};
+use hdf5_sys::h5f::{H5F_scope_t, H5Fclose, H5Fflush, H5Fget_create_plist};
+use hdf5_sys::h5i::H5Iget_file_id;
+use hdf5_sys::h5p::{
+    H5Pclose, H5Pget_chunk_opts, H5Pget_external_count, H5Pget_fill_value, H5Pget_filter2,
+    H5Pget_layout, H5Pget_nfilters, H5Pget_userblock,
+};
+use hdf5_sys::h5t::{H5Tclose, H5Tequal};
+use ooc_core::{ArrayMeta, DType, Element, Par, ReadBlock, Region};
+use rayon::prelude::*;
+
+use crate::dataset::{Dataset, Filter};
+use crate::decode::Scratch;
+use crate::error::{Context, Error, Result};
+use crate::raw::{self, Id, MAX_RANK};
+
+/// How a [`ParallelReader`] reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadPath {
+    /// Positional reads of one contiguous block of the file.
+    Contiguous,
+    /// Positional reads of chunks, decoded in parallel outside the library.
+    Chunked,
+    /// Through the library, for the reason given.
+    Library(String),
+}
+
+/// Where one chunk lies in the file.
+#[derive(Debug, Clone, Copy)]
+struct ChunkEntry {
+    /// File address, or `HADDR_UNDEF` when the chunk was never written.
+    addr: u64,
+    /// Stored (compressed) size in bytes.
+    size: u64,
+    /// Bit `i` set: filter `i` was skipped for this chunk.
+    mask: u32,
+}
+
+#[derive(Debug)]
+struct ChunkIndex {
+    chunk: Vec<usize>,
+    grid: Vec<usize>,
+    entries: Vec<ChunkEntry>,
+    pipeline: Vec<Filter>,
+    fill: Vec<u8>,
+    chunk_bytes: usize,
+}
+
+#[derive(Debug)]
+enum Source {
+    Library,
+    Contiguous {
+        file: std::fs::File,
+        offset: u64,
+    },
+    Chunked {
+        file: std::fs::File,
+        index: ChunkIndex,
+    },
+}
+
+/// A reader of one dataset that many threads can use at once without the library lock.
+///
+/// Made by [`Dataset::parallel_reader`], which flushes the file and records where the
+/// data lie: it is a snapshot of the dataset's storage, so make it after writing (writes
+/// through the library afterwards are not guaranteed to be seen). Reads return exactly
+/// what the library would.
+///
+/// ```
+/// use ooc_hdf5::{File, ReadPath};
+/// use ooc_core::{Par, Region};
+/// let dir = tempfile::tempdir()?;
+/// let file = File::create(dir.path().join("p.h5"))?;
+/// let mut ds = file.new_dataset::<f64>("x").shape([50, 40]).chunk([16, 16]).deflate(4).create()?;
+/// let data: Vec<f64> = (0..2000).map(f64::from).collect();
+/// ds.write_all(&data)?;
+/// let reader = ds.parallel_reader()?.with_par(Par::threads(2))?;
+/// assert_eq!(reader.path(), &ReadPath::Chunked);
+/// let mut block = vec![0.0; 10 * 40];
+/// reader.read_region(&Region::rows(20, 10, 40), &mut block)?;
+/// assert_eq!(block, data[800..1200]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct ParallelReader {
+    dataset: Dataset,
+    source: Source,
+    path: ReadPath,
+    pool: Option<Arc<rayon::ThreadPool>>,
+    par: Par,
+}
+
+impl Dataset {
+    /// A reader for this dataset that reads from many threads without the library lock,
+    /// falling back to the library for storage it does not understand (see
+    /// [`ParallelReader::path`]). Flushes the file first so the file holds what the
+    /// library holds.
+    ///
+    /// # Errors
+    /// [`Error::Library`] when the file cannot be flushed or the chunk index cannot be
+    /// read; [`Error::Io`] when the file cannot be opened for reading.
+    pub fn parallel_reader(&self) -> Result<ParallelReader> {
+        let (source, path) = inspect(self)?;
+        Ok(ParallelReader {
+            dataset: self.clone(),
+            source,
+            path,
+            pool: None,
+            par: Par::All,
+        })
+    }
+}
+
+fn library(reason: impl Into<String>) -> Result<(Source, ReadPath)> {
+    Ok((Source::Library, ReadPath::Library(reason.into())))
+}
+
+/// Decides how to read `ds` and gathers what the fast path needs.
+fn inspect(ds: &Dataset) -> Result<(Source, ReadPath)> {
+    let name = ds.file_name();
+    let ctx = || format!("{name}: index {}", ds.path());
+    let id = ds.h5_id();
+    let writable = ds.is_writable();
+    let mem_type = ds.mem_type_id();
+    let info = raw::locked(|| -> hdf5::Result<LayoutFacts> {
+        // SAFETY: the ids are open (closed by their guards); out-pointers point at live locals.
+        let file_id = Id::new(unsafe { H5Iget_file_id(id) }, H5Fclose)?;
+        if writable {
+            // SAFETY: the ids are open (closed by their guards); out-pointers point at live locals.
+            raw::check(unsafe { H5Fflush(file_id.id(), H5F_scope_t::H5F_SCOPE_LOCAL) })?;
+        }
+        // SAFETY: the ids are open (closed by their guards); out-pointers point at live locals.
+        let fcpl = Id::new(unsafe { H5Fget_create_plist(file_id.id()) }, H5Pclose)?;
+        let mut userblock = 0_u64;
+        // SAFETY: the ids are open (closed by their guards); out-pointers point at live locals.
+        raw::check(unsafe { H5Pget_userblock(fcpl.id(), &raw mut userblock) })?;
+        // SAFETY: the ids are open (closed by their guards); out-pointers point at live locals.
+        let ftype = Id::new(unsafe { H5Dget_type(id) }, H5Tclose)?;
+        // SAFETY: the ids are open (closed by their guards); out-pointers point at live locals.
+        let same_type = raw::check(unsafe { H5Tequal(ftype.id(), mem_type) })? > 0;
+        // SAFETY: the ids are open (closed by their guards); out-pointers point at live locals.
+        let dcpl = Id::new(unsafe { H5Dget_create_plist(id) }, H5Pclose)?;
+        // SAFETY: the ids are open (closed by their guards); out-pointers point at live locals.
+        let layout = unsafe { H5Pget_layout(dcpl.id()) };
+        // SAFETY: the ids are open (closed by their guards); out-pointers point at live locals.
+        let external = raw::check(unsafe { H5Pget_external_count(dcpl.id()) })?;
+        let mut facts = LayoutFacts {
+            userblock,
+            same_type,
+            layout,
+            external,
+            offset: HADDR_UNDEF,
+            pipeline: Ok(Vec::new()),
+            partial_unfiltered: false,
+            fill: Vec::new(),
+        };
+        if layout == H5D_layout_t::H5D_CONTIGUOUS {
+            // SAFETY: the ids are open (closed by their guards); out-pointers point at live locals.
+            facts.offset = unsafe { H5Dget_offset(id) };
+        }
+        if layout == H5D_layout_t::H5D_CHUNKED {
+            facts.pipeline = pipeline(dcpl.id())?;
+            let mut opts = 0_u32;
+            // SAFETY: the ids are open (closed by their guards); out-pointers point at live locals.
+            raw::check(unsafe { H5Pget_chunk_opts(dcpl.id(), &raw mut opts) })?;
+            facts.partial_unfiltered = opts & H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS != 0;
+            facts.fill = vec![0_u8; ds.dtype().size()];
+            // SAFETY: the ids are open (closed by their guards); out-pointers point at live locals.
+            raw::check(unsafe {
+                H5Pget_fill_value(dcpl.id(), mem_type, facts.fill.as_mut_ptr().cast())
+            })?;
+        }
+        Ok(facts)
+    })
+    .context(ctx)?;
+
+    if !info.same_type {
+        return library("stored element type differs from the native one (byte order)");
+    }
+    if info.userblock != 0 {
+        return library(format!("file has a {}-byte user block", info.userblock));
+    }
+    let open = || {
+        std::fs::File::open(ds.file_path())
+            .map_err(|e| Error::io(format!("open {name} for positional reads"), e))
+    };
+    match info.layout {
+        H5D_layout_t::H5D_CONTIGUOUS if info.external > 0 => library("external storage"),
+        H5D_layout_t::H5D_CONTIGUOUS if info.offset == HADDR_UNDEF => {
+            library("contiguous storage not allocated yet")
+        }
+        H5D_layout_t::H5D_CONTIGUOUS => Ok((
+            Source::Contiguous {
+                file: open()?,
+                offset: info.offset,
+            },
+            ReadPath::Contiguous,
+        )),
+        H5D_layout_t::H5D_CHUNKED => {
+            let pipeline = match info.pipeline {
+                Ok(p) => p,
+                Err(id) => return library(format!("filter {id} is not decoded here")),
+            };
+            if info.partial_unfiltered {
+                return library("partial edge chunks are stored unfiltered");
+            }
+            let index = chunk_index(ds, pipeline, info.fill).context(ctx)?;
+            Ok((
+                Source::Chunked {
+                    file: open()?,
+                    index,
+                },
+                ReadPath::Chunked,
+            ))
+        }
+        H5D_layout_t::H5D_COMPACT => library("compact storage"),
+        _ => library("virtual storage"),
+    }
+}
+
+struct LayoutFacts {
+    userblock: u64,
+    same_type: bool,
+    layout: H5D_layout_t,
+    external: i32,
+    offset: u64,
+    /// The filters in write order, or the id of one that is not understood.
+    pipeline: std::result::Result<Vec<Filter>, i32>,
+    partial_unfiltered: bool,
+    fill: Vec<u8>,
+}
+
+/// The filter pipeline of a dataset creation property list (lock held).
+fn pipeline(dcpl: i64) -> hdf5::Result<std::result::Result<Vec<Filter>, i32>> {
+    // SAFETY: `dcpl` is an open property list.
+    let n = raw::check(unsafe { H5Pget_nfilters(dcpl) })?;
+    let mut out = Vec::new();
+    for i in 0..n.unsigned_abs() {
+        let mut flags = 0_u32;
+        let mut nelmts: usize = 8;
+        let mut cd = [0_u32; 8];
+        let mut name = [0_i8; 64];
+        let mut config = 0_u32;
+        // SAFETY: out-pointers point at locals of the sizes passed.
+        let id = raw::check(unsafe {
+            H5Pget_filter2(
+                dcpl,
+                i,
+                &raw mut flags,
+                &raw mut nelmts,
+                cd.as_mut_ptr(),
+                name.len(),
+                name.as_mut_ptr().cast(),
+                &raw mut config,
+            )
+        })?;
+        match id {
+            1 => out.push(Filter::Deflate(u8::try_from(cd[0]).unwrap_or(0))),
+            2 => out.push(Filter::Shuffle),
+            other => return Ok(Err(other)),
+        }
+    }
+    Ok(Ok(out))
+}
+
+/// Reads the address, size and filter mask of every chunk (lock taken per query).
+fn chunk_index(ds: &Dataset, pipeline: Vec<Filter>, fill: Vec<u8>) -> hdf5::Result<ChunkIndex> {
+    let shape = ds.shape();
+    let chunk: Vec<usize> = ds.chunk().map(<[usize]>::to_vec).unwrap_or_default();
+    let grid: Vec<usize> = shape
+        .iter()
+        .zip(&chunk)
+        .map(|(&d, &c)| d.div_ceil(c))
+        .collect();
+    let total: usize = grid.iter().product();
+    let chunk_bytes = chunk.iter().product::<usize>() * ds.dtype().size();
+    let id = ds.h5_id();
+    let rank = shape.len();
+    let mut entries = Vec::with_capacity(total);
+    raw::locked(|| -> hdf5::Result<()> {
+        let mut coord = [0_u64; MAX_RANK];
+        for k in 0..total {
+            let mut rem = k;
+            for d in (0..rank).rev() {
+                coord[d] = ((rem % grid[d]) * chunk[d]) as u64;
+                rem /= grid[d];
+            }
+            let mut e = ChunkEntry {
+                addr: HADDR_UNDEF,
+                size: 0,
+                mask: 0,
+            };
+            // SAFETY: `coord` holds `rank` offsets; out-pointers point at `e`'s fields.
+            raw::check(unsafe {
+                H5Dget_chunk_info_by_coord(
+                    id,
+                    coord.as_ptr(),
+                    &raw mut e.mask,
+                    &raw mut e.addr,
+                    &raw mut e.size,
+                )
+            })?;
+            entries.push(e);
+        }
+        Ok(())
+    })?;
+    Ok(ChunkIndex {
+        chunk,
+        grid,
+        entries,
+        pipeline,
+        fill,
+        chunk_bytes,
+    })
+}
+
+/// A pointer to the output buffer shared by the workers, each writing a disjoint part.
+#[derive(Clone, Copy)]
+struct SharedOut(*mut u8, usize);
+// SAFETY: workers write disjoint byte ranges (each output element lies in exactly one
+// chunk), and the buffer outlives the parallel loop that uses the pointer.
+unsafe impl Send for SharedOut {}
+// SAFETY: as above.
+unsafe impl Sync for SharedOut {}
+
+impl SharedOut {
+    fn len(&self) -> usize {
+        self.1
+    }
+
+    /// Bytes `lo..lo + len` of the buffer.
+    ///
+    /// # Safety
+    /// The range must be inside the buffer, the buffer alive, and no other reference to
+    /// that range may exist while the slice is used.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn part(&self, lo: usize, len: usize) -> &mut [u8] {
+        debug_assert!(lo + len <= self.1);
+        // SAFETY: guaranteed by the caller.
+        unsafe { std::slice::from_raw_parts_mut(self.0.add(lo), len) }
+    }
+}
+
+thread_local! {
+    /// Per-thread decode buffers, reused across chunks and calls.
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// Calls `f(array_offset, buffer_offset, run_len)` for each contiguous run (along the
+/// last dimension) of a box of `extent` that starts at `a_start` in an array with strides
+/// `a_strides` and at `b_start` in a buffer with strides `b_strides` (all in elements).
+fn for_each_run(
+    rank: usize,
+    extent: &[usize; MAX_RANK],
+    (a_start, a_strides): (&[usize; MAX_RANK], &[usize; MAX_RANK]),
+    (b_start, b_strides): (&[usize; MAX_RANK], &[usize; MAX_RANK]),
+    mut f: impl FnMut(usize, usize, usize) -> Result<()>,
+) -> Result<()> {
+    if rank == 0 {
+        return f(0, 0, 1);
+    }
+    if extent[..rank].contains(&0) {
+        return Ok(());
+    }
+    let last = rank - 1;
+    let mut idx = [0_usize; MAX_RANK];
+    loop {
+        let mut a = a_start[last];
+        let mut b = b_start[last];
+        for d in 0..last {
+            a += (a_start[d] + idx[d]) * a_strides[d];
+            b += (b_start[d] + idx[d]) * b_strides[d];
+        }
+        f(a, b, extent[last])?;
+        let mut d = last;
+        loop {
+            if d == 0 {
+                return Ok(());
+            }
+            d -= 1;
+            idx[d] += 1;
+            if idx[d] < extent[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+}
+
+fn strides(shape: &[usize]) -> [usize; MAX_RANK] {
+    let mut s = [0_usize; MAX_RANK];
+    let mut acc = 1;
+    for d in (0..shape.len()).rev() {
+        s[d] = acc;
+        acc *= shape[d];
+    }
+    s
+}
+
+fn to_array(v: &[usize]) -> [usize; MAX_RANK] {
+    let mut a = [0_usize; MAX_RANK];
+    a[..v.len()].copy_from_slice(v);
+    a
+}
+
+impl ParallelReader {
+    /// Uses `par` for reads: [`Par::Seq`] on the calling thread, [`Par::Rayon`] on a pool
+    /// of its own (made once, here), [`Par::All`] (the default) on rayon's global pool.
+    ///
+    /// # Errors
+    /// [`Error::Core`] with [`ooc_core::Error::Unsupported`] when threads cannot start.
+    pub fn with_par(mut self, par: Par) -> Result<Self> {
+        self.pool = match par {
+            Par::Rayon(n) => Some(Arc::new(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(n.get())
+                    .build()
+                    .map_err(|e| ooc_core::Error::Unsupported(format!("thread pool: {e}")))?,
+            )),
+            _ => None,
+        };
+        self.par = par;
+        Ok(self)
+    }
+
+    /// How this reader reads, and why it fell back to the library if it did.
+    #[must_use]
+    pub fn path(&self) -> &ReadPath {
+        &self.path
+    }
+
+    /// The dataset this reader reads.
+    #[must_use]
+    pub fn dataset(&self) -> &Dataset {
+        &self.dataset
+    }
+
+    /// Reads `region` into `out`, in parallel when the path allows.
+    ///
+    /// # Errors
+    /// As [`Dataset::read_region`], plus [`Error::CorruptChunk`] for chunk data that does
+    /// not decode and [`Error::Io`] for failed reads (a file shorter than its index says).
+    pub fn read_region<T: Element>(&self, region: &Region, out: &mut [T]) -> Result<()> {
+        let ds = &self.dataset;
+        if T::DTYPE != ds.dtype() {
+            return Err(Error::Core(ooc_core::Error::DTypeMismatch {
+                stored: ds.dtype(),
+                requested: T::DTYPE,
+            }));
+        }
+        region.check_with_buffer(ds.shape(), out.len())?;
+        if region.is_empty() {
+            return Ok(());
+        }
+        match &self.source {
+            Source::Library => ds.read_region(region, out),
+            Source::Contiguous { file, offset } => {
+                let bytes: &mut [u8] = bytemuck::cast_slice_mut(out);
+                self.read_contiguous(file, *offset, region, bytes)
+            }
+            Source::Chunked { file, index } => {
+                let bytes: &mut [u8] = bytemuck::cast_slice_mut(out);
+                self.read_chunked(file, index, region, bytes)
+            }
+        }
+    }
+
+    /// Runs `n` work items, in parallel unless the reader is sequential.
+    fn run_items(&self, n: usize, work: impl Fn(usize) -> Result<()> + Sync + Send) -> Result<()> {
+        match (self.par, &self.pool) {
+            (Par::Seq, _) => (0..n).try_for_each(work),
+            (_, Some(pool)) => pool.install(|| (0..n).into_par_iter().try_for_each(work)),
+            (_, None) => (0..n).into_par_iter().try_for_each(work),
+        }
+    }
+
+    fn pread(&self, file: &std::fs::File, buf: &mut [u8], at: u64) -> Result<()> {
+        file.read_exact_at(buf, at).map_err(|e| {
+            Error::io(
+                format!(
+                    "{}: read {} bytes of {} at file offset {at}",
+                    self.dataset.file_name(),
+                    buf.len(),
+                    self.dataset.path()
+                ),
+                e,
+            )
+        })
+    }
+
+    fn read_contiguous(
+        &self,
+        file: &std::fs::File,
+        offset: u64,
+        region: &Region,
+        out: &mut [u8],
+    ) -> Result<()> {
+        let es = self.dataset.dtype().size();
+        let shape = self.dataset.shape();
+        if let Some(first) = region.contiguous_offset(shape) {
+            let pieces = self.par.degree().max(1) * 4;
+            let piece = out.len().div_ceil(pieces).max(1 << 20);
+            let base = offset + (first * es) as u64;
+            let out = SharedOut(out.as_mut_ptr(), out.len());
+            return self.run_items(out.len().div_ceil(piece), |i| {
+                let lo = i * piece;
+                let len = piece.min(out.len() - lo);
+                // SAFETY: pieces `lo..lo + len` are disjoint and inside the buffer, which
+                // outlives this loop.
+                let buf = unsafe { out.part(lo, len) };
+                self.pread(file, buf, base + lo as u64)
+            });
+        }
+        // Not one run: each index along the first dimension is a separate slab of `out`.
+        let rank = shape.len();
+        let a_strides = strides(shape);
+        let r_strides = strides(&region.shape);
+        let start = to_array(&region.start);
+        let zero = [0_usize; MAX_RANK];
+        let slab = out.len() / region.shape[0];
+        let out = SharedOut(out.as_mut_ptr(), out.len());
+        self.run_items(region.shape[0], |i| {
+            let mut s = start;
+            s[0] += i;
+            let mut e = to_array(&region.shape);
+            e[0] = 1;
+            // SAFETY: slab `i` covers bytes `i * slab..(i + 1) * slab` of the buffer,
+            // disjoint from every other slab; the buffer outlives this loop.
+            let buf = unsafe { out.part(i * slab, slab) };
+            for_each_run(
+                rank,
+                &e,
+                (&s, &a_strides),
+                (&zero, &r_strides),
+                |a, r, n| {
+                    self.pread(
+                        file,
+                        &mut buf[r * es..(r + n) * es],
+                        offset + (a * es) as u64,
+                    )
+                },
+            )
+        })
+    }
+
+    fn read_chunked(
+        &self,
+        file: &std::fs::File,
+        index: &ChunkIndex,
+        region: &Region,
+        out: &mut [u8],
+    ) -> Result<()> {
+        let es = self.dataset.dtype().size();
+        let rank = region.shape.len();
+        let chunk = &index.chunk;
+        let mut first = [0_usize; MAX_RANK];
+        let mut count = [0_usize; MAX_RANK];
+        for d in 0..rank {
+            first[d] = region.start[d] / chunk[d];
+            count[d] = (region.start[d] + region.shape[d] - 1) / chunk[d] - first[d] + 1;
+        }
+        let total: usize = count[..rank].iter().product();
+        let grid_strides = strides(&index.grid);
+        let chunk_strides = strides(chunk);
+        let r_strides = strides(&region.shape);
+        let r_start = to_array(&region.start);
+        let r_end: [usize; MAX_RANK] = std::array::from_fn(|d| {
+            if d < rank {
+                region.start[d] + region.shape[d]
+            } else {
+                0
+            }
+        });
+        let out = SharedOut(out.as_mut_ptr(), out.len());
+        self.run_items(total, |k| {
+            // Which chunk, and the part of it inside the region.
+            let mut g = [0_usize; MAX_RANK];
+            let mut rem = k;
+            for d in (0..rank).rev() {
+                g[d] = first[d] + rem % count[d];
+                rem /= count[d];
+            }
+            let lin: usize = (0..rank).map(|d| g[d] * grid_strides[d]).sum();
+            let entry = index.entries[lin];
+            let mut lo = [0_usize; MAX_RANK];
+            let mut ext = [0_usize; MAX_RANK];
+            let mut origin = [0_usize; MAX_RANK];
+            for d in 0..rank {
+                origin[d] = g[d] * chunk[d];
+                lo[d] = r_start[d].max(origin[d]);
+                ext[d] = r_end[d].min(origin[d] + chunk[d]) - lo[d];
+            }
+            // Where the part starts inside the chunk and inside the region.
+            let mut local = [0_usize; MAX_RANK];
+            let mut in_region = [0_usize; MAX_RANK];
+            for d in 0..rank {
+                local[d] = lo[d] - origin[d];
+                in_region[d] = lo[d] - r_start[d];
+            }
+            let copy_runs = |src: Option<&[u8]>| {
+                let runs = (&local, &chunk_strides);
+                for_each_run(rank, &ext, runs, (&in_region, &r_strides), |c, r, n| {
+                    let (dst, len) = (r * es, n * es);
+                    if dst + len > out.len() || src.is_some_and(|b| c * es + len > b.len()) {
+                        return Err(internal("run outside a buffer"));
+                    }
+                    // SAFETY: `dst..dst + len` is inside the buffer (checked) and belongs
+                    // to this chunk's part of the region only, so no other worker writes it.
+                    let target = unsafe { out.part(dst, len) };
+                    match src {
+                        Some(bytes) => target.copy_from_slice(&bytes[c * es..c * es + len]),
+                        None => fill_with(target, &index.fill),
+                    }
+                    Ok(())
+                })
+            };
+            if entry.addr == HADDR_UNDEF {
+                return copy_runs(None);
+            }
+            SCRATCH.with(|cell| {
+                let mut scratch = cell.borrow_mut();
+                let corrupt = |reason: String| Error::CorruptChunk {
+                    path: self.dataset.path().to_owned(),
+                    offset: origin[..rank].to_vec(),
+                    reason,
+                };
+                let size = usize::try_from(entry.size)
+                    .ok()
+                    .filter(|&s| s <= index.chunk_bytes + (1 << 20))
+                    .ok_or_else(|| corrupt(format!("stored size {} is implausible", entry.size)))?;
+                scratch.raw.resize(size, 0);
+                file.read_exact_at(&mut scratch.raw, entry.addr)
+                    .map_err(|e| {
+                        corrupt(format!(
+                            "reading {size} bytes at file offset {}: {e}",
+                            entry.addr
+                        ))
+                    })?;
+                let decoded = scratch
+                    .decode(&index.pipeline, entry.mask, es, index.chunk_bytes)
+                    .map_err(corrupt)?;
+                copy_runs(Some(decoded))
+            })
+        })
+    }
+}
+
+fn internal(what: &str) -> Error {
+    Error::Core(ooc_core::Error::Unsupported(format!(
+        "internal error: {what}"
+    )))
+}
+
+/// Fills `target` with copies of one element's bytes.
+fn fill_with(target: &mut [u8], fill: &[u8]) {
+    if fill.iter().all(|&b| b == 0) {
+        target.fill(0);
+    } else {
+        for el in target.chunks_exact_mut(fill.len()) {
+            el.copy_from_slice(fill);
+        }
+    }
+}
+
+impl ArrayMeta for ParallelReader {
+    fn shape(&self) -> &[usize] {
+        self.dataset.shape()
+    }
+
+    fn dtype(&self) -> DType {
+        self.dataset.dtype()
+    }
+
+    fn chunk_shape(&self) -> Option<Vec<usize>> {
+        self.dataset.chunk().map(<[usize]>::to_vec)
+    }
+
+    fn concurrent_reads(&self) -> bool {
+        !matches!(self.path, ReadPath::Library(_))
+    }
+}
+
+impl<T: Element> ReadBlock<T> for ParallelReader {
+    fn read_region(&self, region: &Region, out: &mut [T]) -> ooc_core::Result<()> {
+        ParallelReader::read_region(self, region, out).map_err(Into::into)
+    }
+}

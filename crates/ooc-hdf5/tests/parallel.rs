@@ -1,0 +1,285 @@
+//! The parallel read path returns exactly what the library returns: across layouts
+//! (contiguous, chunked, deflate at several levels, shuffle), element types, odd shapes,
+//! chunks that do not divide the shape, unwritten chunks, random regions and thread
+//! counts. Storage it does not understand falls back to the library; corrupt chunks are
+//! typed errors.
+
+use ooc_core::testing::sample_data;
+use ooc_core::{ArrayMeta, Complex, Element, Par, Region};
+use ooc_hdf5::{Error, File, ReadPath};
+use proptest::prelude::*;
+
+#[derive(Debug, Clone)]
+struct Case {
+    shape: Vec<usize>,
+    chunk: Option<Vec<usize>>,
+    deflate: Option<u8>,
+    shuffle: bool,
+    /// Write only this part (the rest stays fill value / unallocated).
+    written: Region,
+    regions: Vec<Region>,
+    threads: usize,
+}
+
+fn region_in(shape: &[usize]) -> impl Strategy<Value = Region> + use<> {
+    let dims: Vec<_> = shape
+        .iter()
+        .map(|&d| (0..=d).prop_flat_map(move |s| (Just(s), 0..=d - s)))
+        .collect();
+    dims.prop_map(|se| {
+        let (start, extent) = se.into_iter().unzip();
+        Region::new(start, extent)
+    })
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    prop::collection::vec(1_usize..24, 1..4).prop_flat_map(|shape| {
+        let chunk = prop::option::weighted(0.75, shape.iter().map(|&d| 1..=d).collect::<Vec<_>>());
+        (
+            Just(shape.clone()),
+            chunk,
+            prop::option::of(0_u8..=9),
+            any::<bool>(),
+            prop_oneof![Just(Region::full(&shape)), region_in(&shape)],
+            prop::collection::vec(region_in(&shape), 1..5),
+            0_usize..4,
+        )
+            .prop_map(
+                |(shape, chunk, deflate, shuffle, written, regions, threads)| {
+                    let chunked = chunk.is_some();
+                    Case {
+                        shape,
+                        chunk,
+                        deflate: deflate.filter(|_| chunked),
+                        shuffle: shuffle && chunked,
+                        written,
+                        regions,
+                        threads,
+                    }
+                },
+            )
+    })
+}
+
+fn check_case<T: Element>(case: &Case) -> Result<(), TestCaseError> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = File::create(dir.path().join("p.h5")).unwrap();
+    let mut b = file
+        .new_dataset::<T>("x")
+        .shape(&case.shape)
+        .fill_value(T::from_f64(7.0));
+    if let Some(c) = &case.chunk {
+        b = b.chunk(c);
+    }
+    if let Some(level) = case.deflate {
+        b = b.deflate(level);
+    }
+    if case.shuffle {
+        b = b.shuffle();
+    }
+    let mut ds = b.create().unwrap();
+    ds.write_region(&case.written, &sample_data::<T>(case.written.len(), 3))
+        .unwrap();
+    let reader = ds
+        .parallel_reader()
+        .unwrap()
+        .with_par(Par::threads(case.threads))
+        .unwrap();
+    let contiguous_unwritten = case.chunk.is_none() && case.written.is_empty();
+    match reader.path() {
+        ReadPath::Library(why) => prop_assert!(contiguous_unwritten, "fell back: {}", why),
+        path => prop_assert_eq!(
+            path,
+            if case.chunk.is_some() {
+                &ReadPath::Chunked
+            } else {
+                &ReadPath::Contiguous
+            }
+        ),
+    }
+    prop_assert_eq!(reader.concurrent_reads(), !contiguous_unwritten);
+    for region in std::iter::once(Region::full(&case.shape)).chain(case.regions.iter().cloned()) {
+        let mut want = vec![T::default(); region.len()];
+        ds.read_region(&region, &mut want).unwrap();
+        let mut got = vec![T::from_f64(-1.0); region.len()];
+        reader.read_region(&region, &mut got).unwrap();
+        prop_assert_eq!(got, want, "region {:?}", region);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+    #[test]
+    fn fast_path_equals_library_f32(case in case()) { check_case::<f32>(&case)?; }
+
+    #[test]
+    fn fast_path_equals_library_other_types(case in case(), ty in 0_usize..8) {
+        match ty {
+            0 => check_case::<i8>(&case)?,
+            1 => check_case::<u16>(&case)?,
+            2 => check_case::<i32>(&case)?,
+            3 => check_case::<u32>(&case)?,
+            4 => check_case::<i64>(&case)?,
+            5 => check_case::<f64>(&case)?,
+            6 => check_case::<Complex<f32>>(&case)?,
+            _ => check_case::<Complex<f64>>(&case)?,
+        }
+    }
+}
+
+#[test]
+fn large_blocks_read_in_parallel_pieces() {
+    // Big enough that the contiguous path splits one run into several positional reads
+    // and the chunked path decodes many chunks per call.
+    let dir = tempfile::tempdir().unwrap();
+    let file = File::create(dir.path().join("big.h5")).unwrap();
+    let shape = [300, 5000];
+    let data: Vec<f32> = (0..shape[0] * shape[1])
+        .map(|i| (i % 1013) as f32)
+        .collect();
+    for (name, chunked) in [("c", false), ("k", true)] {
+        let mut b = file.new_dataset::<f32>(name).shape(shape);
+        if chunked {
+            b = b.chunk([64, 700]).shuffle().deflate(3);
+        }
+        let mut ds = b.create().unwrap();
+        ds.write_all(&data).unwrap();
+        for par in [Par::Seq, Par::threads(3), Par::All] {
+            let reader = ds.parallel_reader().unwrap().with_par(par).unwrap();
+            let mut got = vec![0.0_f32; data.len()];
+            reader.read_region(&Region::full(&shape), &mut got).unwrap();
+            assert!(got == data, "{name} {par:?}");
+            let r = Region::block(17, 333, 200, 4000);
+            let mut part = vec![0.0_f32; r.len()];
+            reader.read_region(&r, &mut part).unwrap();
+            let mut want = vec![0.0_f32; r.len()];
+            ds.read_region(&r, &mut want).unwrap();
+            assert!(part == want, "{name} {par:?} block");
+        }
+    }
+}
+
+#[test]
+fn unknown_storage_falls_back_to_the_library() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("f.h5");
+    let data: Vec<f32> = (0..120).map(|i| i as f32).collect();
+    {
+        let f = hdf5::File::create(&p).unwrap();
+        f.new_dataset::<f32>()
+            .shape([10, 12])
+            .chunk([4, 5])
+            .fletcher32()
+            .create("fletcher")
+            .unwrap()
+            .write_raw(&data)
+            .unwrap();
+        f.new_dataset::<f32>()
+            .shape([10, 12])
+            .layout(hdf5::dataset::Layout::Compact)
+            .create("compact")
+            .unwrap()
+            .write_raw(&data)
+            .unwrap();
+    }
+    let f = File::open(&p).unwrap();
+    for (name, why) in [("fletcher", "filter 3"), ("compact", "compact")] {
+        let ds = f.dataset(name).unwrap();
+        let reader = ds.parallel_reader().unwrap();
+        match reader.path() {
+            ReadPath::Library(reason) => assert!(reason.contains(why), "{reason}"),
+            other => panic!("{name}: expected a fallback, got {other:?}"),
+        }
+        assert!(!reader.concurrent_reads());
+        let mut got = vec![0.0_f32; 120];
+        reader
+            .read_region(&Region::full(&[10, 12]), &mut got)
+            .unwrap();
+        assert_eq!(got, data, "{name}");
+    }
+}
+
+#[test]
+fn reader_checks_types_and_regions() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = File::create(dir.path().join("c.h5")).unwrap();
+    let mut ds = f
+        .new_dataset::<u8>("x")
+        .shape([4, 4])
+        .chunk([2, 2])
+        .create()
+        .unwrap();
+    ds.write_all(&[1_u8; 16]).unwrap();
+    let reader = ds.parallel_reader().unwrap();
+    let mut wrong = [0_f32; 4];
+    let err = reader
+        .read_region(&Region::block(0, 0, 2, 2), &mut wrong)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("u8") && err.to_string().contains("f32"),
+        "{err}"
+    );
+    let mut buf = [0_u8; 4];
+    assert!(matches!(
+        reader.read_region(&Region::block(3, 3, 2, 2), &mut buf),
+        Err(Error::Core(ooc_core::Error::OutOfBounds { .. }))
+    ));
+    assert_eq!(reader.chunk_shape(), Some(vec![2, 2]));
+}
+
+#[test]
+fn corrupt_chunks_are_typed_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.h5");
+    let data: Vec<f64> = (0..400).map(f64::from).collect();
+    {
+        let f = File::create(&p).unwrap();
+        let mut ds = f
+            .new_dataset::<f64>("z")
+            .shape([20, 20])
+            .chunk([10, 10])
+            .deflate(5)
+            .create()
+            .unwrap();
+        ds.write_all(&data).unwrap();
+    }
+    // Where the first chunk lies, from the library.
+    let (addr, size) = {
+        let f = hdf5::File::open(&p).unwrap();
+        let info = f.dataset("z").unwrap().chunk_info(0).unwrap();
+        (info.addr, info.size)
+    };
+    let mut bytes = std::fs::read(&p).unwrap();
+    let lo = usize::try_from(addr).unwrap();
+    let hi = lo + usize::try_from(size).unwrap();
+    for b in &mut bytes[lo + 2..hi] {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&p, &bytes).unwrap();
+    let f = File::open(&p).unwrap();
+    let ds = f.dataset("z").unwrap();
+    let reader = ds.parallel_reader().unwrap();
+    assert_eq!(reader.path(), &ReadPath::Chunked);
+    let mut out = vec![0.0_f64; 400];
+    let err = reader
+        .read_region(&Region::full(&[20, 20]), &mut out)
+        .unwrap_err();
+    assert!(matches!(err, Error::CorruptChunk { .. }), "{err:?}");
+    assert!(err.to_string().contains("/z"), "{err}");
+    // Chunks other than the damaged one still read.
+    let mut part = vec![0.0_f64; 100];
+    reader
+        .read_region(&Region::block(10, 10, 10, 10), &mut part)
+        .unwrap();
+    assert_eq!(part[0], data[10 * 20 + 10]);
+    // A file cut short after the index was read: an error, not a panic.
+    std::fs::write(&p, &bytes[..lo + 4]).unwrap();
+    let err = reader
+        .read_region(&Region::block(10, 10, 10, 10), &mut part)
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::CorruptChunk { .. } | Error::Io { .. }),
+        "{err:?}"
+    );
+}
