@@ -91,17 +91,30 @@ pub fn plan_sparse<T: Scalar>(offsets: &[usize], opts: &Options) -> Result<Spars
     }
     let nnz = offsets[rows];
     let per_slot = budget / in_flight;
-    // Spread the work over at least `in_flight` blocks when the matrix is small.
-    let share = block_cost::<T>(rows, nnz).div_ceil(in_flight).max(1);
-    let cap = per_slot.min(share).max(block_cost::<T>(1, widest));
+    let whole = block_cost::<T>(rows, nnz);
+    // Each slot's buffers are sized for the most rows and the most entries of any block,
+    // so both are capped, in proportion to the matrix, within the slot's share (and
+    // blocks are small enough that every slot has work when the matrix is small).
+    let target = per_slot
+        .min(whole.div_ceil(in_flight))
+        .max(block_cost::<T>(1, widest));
+    let unit = std::mem::size_of::<T>() + std::mem::size_of::<usize>();
+    #[allow(
+        clippy::cast_precision_loss,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss
+    )]
+    let mut nnz_cap = widest.max((target as f64 / whole.max(1) as f64 * nnz as f64) as usize);
+    if block_cost::<T>(1, nnz_cap) > target {
+        nnz_cap = widest.max(target.saturating_sub(block_cost::<T>(1, 0)) / unit);
+    }
+    let rows_cap = (target.saturating_sub(block_cost::<T>(0, nnz_cap)) / unit).max(1);
     let mut blocks = Vec::new();
     let (mut max_rows, mut max_nnz) = (0, 0);
     let mut start = 0;
     while start < rows {
         let mut end = start + 1;
-        while end < rows
-            && block_cost::<T>(end + 1 - start, offsets[end + 1] - offsets[start]) <= cap
-        {
+        while end < rows && end - start < rows_cap && offsets[end + 1] - offsets[start] <= nnz_cap {
             end += 1;
         }
         blocks.push(RowBlock {
