@@ -2,11 +2,17 @@
 //!
 //! - `test`: install what is missing, then format check, clippy, every test, doc tests.
 //! - `bench`: the benchmark workloads with machine ceilings and ratios.
+//! - `fuzz`, `crash`, `miri`, `valgrind`: the reliability campaigns (RELIABILITY.md).
 
+mod crash;
+mod fuzz;
+mod miri;
 mod python;
+mod sanitize;
 mod sysdeps;
 mod test;
 mod tidy;
+mod toolchain;
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
@@ -31,9 +37,17 @@ fn try_main() -> Result {
         .map_or(("help", &[][..]), |(c, r)| (c.as_str(), r));
     match command {
         "test" => test::run(rest),
+        "fuzz" => fuzz::run(rest),
+        "crash" => crash::run(rest),
+        "miri" => miri::run(rest),
+        "valgrind" => sanitize::run(rest),
         "help" | "--help" | "-h" => {
             println!("usage: cargo xtask <test|bench> [options]\n");
             println!("  test   install system dependencies, then fmt, clippy, tests, doc tests");
+            println!("  fuzz   libFuzzer campaigns, nightly (--time, --runs, --jobs, TARGET)");
+            println!("  crash  kill writers at random points, check what they left");
+            println!("  miri   unsafe code under Miri, nightly (--cases N, --runs R, SUITE)");
+            println!("  valgrind  the HDF5 parallel read path under memcheck (--runs R, FILTER)");
             Ok(())
         }
         other => Err(format!("unknown command {other:?}; try `cargo xtask help`")),

@@ -1,0 +1,206 @@
+//! `cargo xtask miri [--cases N] [--runs R] [SUITE...]`: the unsafe code Miri can execute,
+//! under Miri (nightly), R times.
+//!
+//! Miri interprets Rust and checks every memory access, but it cannot call C (libhdf5) or
+//! map files, so it runs the suites below and not the whole workspace: ooc-core, the
+//! sparse kernels with unchecked indexing (SpMV over validated structure), the linalg
+//! kernels and buffer pool. Property tests run with `--cases` cases (default 4) because
+//! Miri is ~1000× slower than native code. Which unsafe code is covered elsewhere (valgrind,
+//! fuzzing under `AddressSanitizer`) is written down in RELIABILITY.md.
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use crate::{Result, root, toolchain};
+
+/// One `cargo miri test` invocation.
+pub(crate) struct Suite {
+    /// Short name for the command line and the summary.
+    pub(crate) name: &'static str,
+    /// The package.
+    pub(crate) package: &'static str,
+    /// Arguments selecting test targets (`--lib`, `--test NAME`).
+    pub(crate) targets: &'static [&'static str],
+    /// libtest filters: test-name substrings to run (all when empty).
+    pub(crate) filters: &'static [&'static str],
+    /// Test-name substrings to skip (tests that need FFI, file maps or /proc).
+    pub(crate) skips: &'static [&'static str],
+}
+
+/// The suites Miri runs.
+pub(crate) const SUITES: &[Suite] = &[
+    Suite {
+        name: "core",
+        package: "ooc-core",
+        targets: &["--lib"],
+        filters: &[],
+        // `mem` reads /proc/self and resets page counters: no meaning under Miri.
+        skips: &["mem::"],
+    },
+    Suite {
+        name: "sparse-kernels",
+        package: "ooc-sparse",
+        targets: &["--lib"],
+        filters: &["spmv", "csr::", "csc::", "coo::"],
+        skips: &["npz", "anndata", "h5", "spy"],
+    },
+    Suite {
+        name: "linalg-kernels",
+        package: "ooc-linalg",
+        targets: &["--lib"],
+        filters: &["kernels::", "pool"],
+        skips: &["hdf5", "mmap"],
+    },
+];
+
+struct Options {
+    cases: u32,
+    runs: u32,
+    suites: Vec<String>,
+}
+
+fn parse(args: &[String]) -> Result<Options> {
+    let mut o = Options {
+        cases: 4,
+        runs: 1,
+        suites: Vec::new(),
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--cases" => {
+                let v = it.next().ok_or("--cases needs a value")?;
+                o.cases = v.parse().map_err(|_| format!("bad --cases {v:?}"))?;
+            }
+            "--runs" => {
+                let v = it.next().ok_or("--runs needs a value")?;
+                o.runs = v.parse().map_err(|_| format!("bad --runs {v:?}"))?;
+            }
+            flag if flag.starts_with('-') => {
+                return Err(format!(
+                    "unknown option {flag:?} for `miri` (--cases N, --runs R, SUITE...)"
+                ));
+            }
+            suite => {
+                if !SUITES.iter().any(|s| s.name == suite) {
+                    let names: Vec<&str> = SUITES.iter().map(|s| s.name).collect();
+                    return Err(format!(
+                        "no Miri suite {suite:?}; suites: {}",
+                        names.join(", ")
+                    ));
+                }
+                o.suites.push(suite.to_string());
+            }
+        }
+    }
+    Ok(o)
+}
+
+/// Runs one suite under Miri; returns the number of tests that passed.
+fn run_suite(suite: &Suite, cases: u32) -> Result<usize> {
+    let mut cmd = toolchain::nightly_cargo();
+    cmd.current_dir(root())
+        .args(["miri", "test", "-p", suite.package])
+        .args(suite.targets)
+        .arg("--");
+    cmd.args(suite.filters);
+    for skip in suite.skips {
+        cmd.args(["--skip", skip]);
+    }
+    // Isolation off: tests use temporary directories and the clock.
+    cmd.env("MIRIFLAGS", "-Zmiri-disable-isolation")
+        .env("PROPTEST_CASES", cases.to_string())
+        // proptest's failure persistence and fork features are of no use under Miri.
+        .env("PROPTEST_DISABLE_FAILURE_PERSISTENCE", "1")
+        .stdout(Stdio::piped());
+    println!("[miri {}] {cmd:?}", suite.name);
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start cargo miri: {e}"))?;
+    let mut passed = 0;
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out)
+            .lines()
+            .map_while(std::result::Result::ok)
+        {
+            println!("[miri {}] {line}", suite.name);
+            if let Some(rest) = line.strip_prefix("test result: ")
+                && let Some(n) = rest
+                    .split(';')
+                    .find_map(|p| p.trim().strip_suffix(" passed"))
+                    .and_then(|p| p.rsplit(' ').next())
+            {
+                passed += n.parse::<usize>().unwrap_or(0);
+            }
+        }
+    }
+    let status = child.wait().map_err(|e| format!("cargo miri: {e}"))?;
+    if status.success() {
+        Ok(passed)
+    } else {
+        Err(format!("Miri suite {} failed ({status})", suite.name))
+    }
+}
+
+/// `cargo xtask miri`.
+pub(crate) fn run(args: &[String]) -> Result {
+    let o = parse(args)?;
+    toolchain::ensure_nightly(&["miri", "rust-src"])?;
+    crate::run(
+        toolchain::nightly_cargo()
+            .current_dir(root())
+            .args(["miri", "setup"]),
+    )?;
+    let chosen: Vec<&Suite> = SUITES
+        .iter()
+        .filter(|s| o.suites.is_empty() || o.suites.iter().any(|n| n == s.name))
+        .collect();
+    let mut summary = Vec::new();
+    let mut failed = Vec::new();
+    for run in 1..=o.runs {
+        for suite in &chosen {
+            match run_suite(suite, o.cases) {
+                Ok(passed) => summary.push(format!(
+                    "run {run}: {}: clean, {passed} tests passed under Miri",
+                    suite.name
+                )),
+                Err(e) => {
+                    summary.push(format!("run {run}: {}: FAILED", suite.name));
+                    failed.push(e);
+                }
+            }
+        }
+    }
+    println!();
+    for line in &summary {
+        println!("{line}");
+    }
+    if failed.is_empty() {
+        println!("xtask: Miri found no undefined behaviour");
+        Ok(())
+    } else {
+        Err(failed.join("\n"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_and_suite_names() {
+        let o = parse(&["--cases".into(), "2".into(), "core".into()]).unwrap();
+        assert_eq!((o.cases, o.runs), (2, 1));
+        assert_eq!(o.suites, ["core"]);
+        assert!(parse(&["nonsense".into()]).is_err());
+        assert!(parse(&["--cases".into()]).is_err());
+    }
+
+    #[test]
+    fn every_suite_names_a_workspace_crate() {
+        for suite in SUITES {
+            let manifest = root().join("crates").join(suite.package).join("Cargo.toml");
+            assert!(manifest.is_file(), "{} names {}", suite.name, suite.package);
+        }
+    }
+}
