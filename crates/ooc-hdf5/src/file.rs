@@ -178,6 +178,7 @@ impl File {
         let inner = builder
             .open_as(path, h5mode)
             .context(|| format!("open {name} ({mode:?})"))?;
+        close_on_exec(&inner, path);
         let info = Arc::new(FileInfo {
             path: path.to_path_buf(),
             writable: mode.writable(),
@@ -235,6 +236,47 @@ impl Deref for File {
     fn deref(&self) -> &Group {
         &self.root
     }
+}
+
+/// Marks the library's file descriptor close-on-exec. The library opens files without
+/// `O_CLOEXEC`, so a child process started while the file is open (a Python check, say)
+/// would inherit the descriptor and with it the library's file lock, and a later open of
+/// the file elsewhere would fail. Only done when the descriptor is verifiably this file.
+fn close_on_exec(file: &hdf5::File, path: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = std::fs::metadata(path) else {
+        return;
+    };
+    raw::locked(|| {
+        let mut handle: *mut std::ffi::c_void = std::ptr::null_mut();
+        // SAFETY: the file id is open; `handle` is a live out-pointer.
+        let status = unsafe {
+            hdf5_sys::h5f::H5Fget_vfd_handle(file.id(), hdf5_sys::h5p::H5P_DEFAULT, &raw mut handle)
+        };
+        if status < 0 || handle.is_null() {
+            return;
+        }
+        // SAFETY: for the default (sec2) driver the handle points at the `int` descriptor;
+        // it is only used after `fstat` confirms it is this very file.
+        let fd = unsafe { *handle.cast::<libc::c_int>() };
+        // SAFETY: `stat` is a plain struct, valid when zeroed.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: `fstat` on any integer is safe; `st` is a live out-pointer.
+        let same = fd >= 0
+            && unsafe { libc::fstat(fd, &raw mut st) } == 0
+            && st.st_ino == meta.ino()
+            && st.st_dev == meta.dev();
+        if same {
+            // SAFETY: `fd` is the library's open descriptor of this file; setting the
+            // close-on-exec flag does not change how the library uses it.
+            unsafe {
+                let flags = libc::fcntl(fd, libc::F_GETFD);
+                if flags >= 0 {
+                    libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
+                }
+            }
+        }
+    });
 }
 
 /// Refuses missing, empty and foreign files with a typed error before the library opens

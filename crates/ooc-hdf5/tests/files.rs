@@ -258,3 +258,30 @@ proptest! {
         prop_assert_eq!(got, want);
     }
 }
+
+/// The library's descriptor is close-on-exec, so child processes do not inherit the file
+/// (and its lock).
+#[test]
+fn library_descriptors_are_close_on_exec() {
+    let dir = tmp();
+    let p = dir.path().join("cloexec-check.h5");
+    let f = File::create(&p).unwrap();
+    let mut seen = 0;
+    for entry in std::fs::read_dir("/proc/self/fd").unwrap().flatten() {
+        let Ok(target) = std::fs::read_link(entry.path()) else {
+            continue;
+        };
+        if target.to_string_lossy().ends_with("cloexec-check.h5") {
+            let fd: i32 = entry.file_name().to_string_lossy().parse().unwrap();
+            // SAFETY: F_GETFD only reads the descriptor's flags.
+            let flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
+            assert!(
+                flags >= 0 && flags & libc::FD_CLOEXEC != 0,
+                "fd {fd}: {flags}"
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen >= 1, "no descriptor of the file found");
+    drop(f);
+}
