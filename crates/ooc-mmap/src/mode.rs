@@ -74,3 +74,24 @@ impl Access {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_match_numpy_letters_and_write_rules() {
+        let all = [
+            Mode::ReadOnly,
+            Mode::ReadWrite,
+            Mode::Create,
+            Mode::CopyOnWrite,
+        ];
+        let letters: Vec<String> = all.iter().map(ToString::to_string).collect();
+        assert_eq!(letters, ["r", "r+", "w+", "c"]);
+        let writable: Vec<bool> = all.iter().map(|m| m.is_writable()).collect();
+        assert_eq!(writable, [false, true, true, true]);
+        let to_file: Vec<bool> = all.iter().map(|m| m.writes_to_file()).collect();
+        assert_eq!(to_file, [false, true, true, false]);
+    }
+}

@@ -35,3 +35,16 @@ pub(crate) fn resident_bytes(mapped: &[u8]) -> std::io::Result<usize> {
     }
     Ok((resident_pages * page).min(mapped.len()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn touched_memory_is_resident_and_capped_at_its_length() {
+        let v = vec![1_u8; 5 * 4096 + 17];
+        assert_eq!(resident_bytes(&v).unwrap(), v.len());
+        assert_eq!(resident_bytes(&v[..100]).unwrap(), 100);
+        assert_eq!(resident_bytes(&[]).unwrap(), 0);
+    }
+}

@@ -324,3 +324,34 @@ fn zero_length_arrays_work_everywhere() {
             .is_empty()
     );
 }
+
+#[test]
+fn headers_longer_than_the_first_read_are_read_in_full() {
+    // A version 2.0 header padded to 10,048 bytes (numpy accepts any padding).
+    let dict = "{'descr': '<u2', 'fortran_order': True, 'shape': (2, 3), }";
+    let data_at = 10_048;
+    let mut bytes = b"\x93NUMPY\x02\x00".to_vec();
+    bytes.extend_from_slice(&u32::try_from(data_at - 12).unwrap().to_le_bytes());
+    bytes.extend_from_slice(dict.as_bytes());
+    bytes.resize(data_at - 1, b' ');
+    bytes.push(b'\n');
+    let want: Vec<u16> = values(6, 4);
+    for v in &want {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.npy");
+    std::fs::write(&path, &bytes).unwrap();
+    let header = ooc_mmap::inspect_npy(&path).unwrap();
+    assert_eq!(
+        (header.dtype, header.shape.as_slice()),
+        (DType::U16, &[2_usize, 3][..])
+    );
+    let converted = read_npy_converted::<u16>(&path).unwrap();
+    assert_eq!(converted.t().iter().copied().collect::<Vec<_>>(), want);
+    if cfg!(target_endian = "little") {
+        let a = MmapArray::<u16>::open_npy(&path, Mode::ReadOnly).unwrap();
+        assert_eq!(a.data_offset(), data_at as u64);
+        assert_eq!(a.as_slice(), &want[..]);
+    }
+}
