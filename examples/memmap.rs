@@ -64,20 +64,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(".npy file:");
     let npy = dir.path().join("data.npy");
     let t = Instant::now();
-    let (filled, report) = measure(|| -> Result<(), Box<dyn std::error::Error>> {
+    let (phases, report) = measure(|| -> Result<[f64; 3], Box<dyn std::error::Error>> {
+        let t = Instant::now();
         let mut a = MmapArray::<f32>::create_npy(&npy, &[ROWS, cols], false)?;
+        let created = t.elapsed().as_secs_f64();
         a.advise(Access::Sequential)?;
         fill_rows(&mut a)?;
+        let filled = t.elapsed().as_secs_f64();
         a.flush()?;
-        Ok(())
+        Ok([
+            created,
+            filled - created,
+            t.elapsed().as_secs_f64() - filled,
+        ])
     })?;
-    filled?;
+    let [created, filled, flushed] = phases?;
     show(
         "create (w+), fill row by row, flush",
         t.elapsed().as_secs_f64(),
         &report,
     );
 
+    println!("    of which: create {created:.3} s, fill {filled:.3} s, flush {flushed:.3} s");
     let header = inspect_npy(&npy)?;
     println!(
         "  header: dtype {} shape {:?} fortran_order {}",
