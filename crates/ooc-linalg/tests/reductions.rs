@@ -136,10 +136,7 @@ where
 
 fn check_map<T: TestElem>(c: &Case) {
     let (a, aw) = make_all::<T>(&c.a);
-    let expected: Vec<T> = aw
-        .into_iter()
-        .map(|w| T::narrow(w * w + w))
-        .collect();
+    let expected: Vec<T> = aw.into_iter().map(|w| T::narrow(w * w + w)).collect();
     for (name, backend) in backends(c.shape, &a, c.chunk) {
         let mut sink = MemArray::<T>::zeros(&c.shape).unwrap();
         map_blocks(
