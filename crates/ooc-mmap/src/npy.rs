@@ -141,7 +141,8 @@ impl<T: Element> MmapArray<T> {
         let (file, file_len) = open_existing(path, mode == Mode::ReadWrite)?;
         let (header, offset) = read_header(&file, path, file_len)?;
         check_header::<T>(path, &header, offset, file_len)?;
-        if !header.order.is_native() {
+        // Single bytes have no byte order, whatever prefix the descriptor carries.
+        if !header.order.is_native() && header.dtype.size() > 1 {
             return Err(MmapError::NonNativeByteOrder {
                 path: path.to_path_buf(),
                 descr: header.dtype.numpy_descr(header.order),

@@ -378,6 +378,21 @@ fn the_other_byte_order_is_refused_for_mapping() {
     assert!(err.to_string().contains(&descr));
     let converted = read_npy_converted::<u32>(&path).unwrap();
     assert_eq!(converted.as_slice().unwrap(), &[1, 2, 0x0102_0304]);
+
+    // Single bytes have no byte order: '>u1' and '<i1' map fine.
+    for descr in [">u1", "<i1"] {
+        let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': (3,), }}");
+        let mut bytes = npy_prefix(&dict, 1, 128);
+        bytes.extend_from_slice(&[1, 2, 3]);
+        let path = write(dir.path(), "bytes.npy", &bytes);
+        if descr.ends_with("u1") {
+            let a = MmapArray::<u8>::open_npy(&path, Mode::ReadOnly).unwrap();
+            assert_eq!(a.as_slice(), &[1, 2, 3]);
+        } else {
+            let a = MmapArray::<i8>::open_npy(&path, Mode::ReadOnly).unwrap();
+            assert_eq!(a.as_slice(), &[1, 2, 3]);
+        }
+    }
 }
 
 #[test]
