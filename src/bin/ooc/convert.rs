@@ -1,0 +1,266 @@
+//! `ooc convert SOURCE DEST`: copies an array between `.npy`, raw files and HDF5 datasets
+//! (with `--chunks`, `--deflate`, `--shuffle`), block by block under the memory budget
+//! through `ooc-linalg`'s blockwise map. The destination is written under a temporary name
+//! and renamed only on success; a dataset added to an existing HDF5 file is added to a
+//! copy of it, which then replaces the original, so the file is never half-changed.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use ooc_core::{Element, ReadBlock, Region, WriteBlock};
+use ooc_hdf5::{AccessPattern, ChunkAdvice};
+use ooc_mmap::{MmapArray, RawLayout};
+use serde_json::json;
+
+use crate::dest::Destination;
+use crate::failure::{AtPath, CliResult, Failure};
+use crate::matrix::AsMatrix;
+use crate::open::{DenseVisit, with_dense};
+use crate::output::{human_bytes, print_json};
+use crate::source::{SourceSpec, parse_shape};
+use crate::stats::{RunFacts, Summarize, measured};
+use crate::{CommonArgs, RawArgs};
+
+/// Chunking of a new HDF5 dataset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Chunks {
+    /// The chunk advisor's shape for row streaming (about 1 MiB).
+    Auto,
+    /// This shape.
+    Shape(Vec<usize>),
+}
+
+fn parse_chunks(text: &str) -> Result<Chunks, String> {
+    if text == "auto" {
+        Ok(Chunks::Auto)
+    } else {
+        parse_shape(text)
+            .map(|s| Chunks::Shape(s.0))
+            .map_err(|e| format!("{e} or auto"))
+    }
+}
+
+/// Arguments of `ooc convert`.
+#[allow(clippy::doc_markdown)] // doc comments are the --help text, shown verbatim
+#[derive(Debug, Args)]
+pub(crate) struct ConvertArgs {
+    /// A file, or FILE.h5:/group/dataset.
+    source: String,
+    /// OUT.npy, OUT.raw (.bin, .dat), or FILE.h5:/group/dataset (added to FILE.h5 if it
+    /// exists, with missing groups created).
+    dest: String,
+    /// Chunk shape of a new HDF5 dataset: auto (about 1 MiB, row-shaped) or R,C.
+    #[arg(long, value_parser = parse_chunks)]
+    chunks: Option<Chunks>,
+    /// Deflate (gzip) level 0-9 for a new HDF5 dataset.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=9))]
+    deflate: Option<u8>,
+    /// Byte-shuffle filter for a new HDF5 dataset.
+    #[arg(long)]
+    shuffle: bool,
+    /// Replace DEST if it exists.
+    #[arg(long)]
+    force: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    raw: RawArgs,
+}
+
+/// Where `convert` writes, from DEST's form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum DestSpec {
+    Npy(PathBuf),
+    Raw(PathBuf),
+    Hdf5 { file: PathBuf, inner: String },
+}
+
+impl DestSpec {
+    fn parse(text: &str) -> CliResult<DestSpec> {
+        if let Some(i) = text.find(":/").filter(|&i| i > 0) {
+            return Ok(DestSpec::Hdf5 {
+                file: PathBuf::from(&text[..i]),
+                inner: text[i + 1..].to_string(),
+            });
+        }
+        let path = PathBuf::from(text);
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
+        match ext.as_deref() {
+            Some("npy") => Ok(DestSpec::Npy(path)),
+            Some("raw" | "bin" | "dat") => Ok(DestSpec::Raw(path)),
+            Some("h5" | "hdf5" | "he5" | "h5ad") => Err(Failure::usage(format!(
+                "{text}: name the dataset to create inside the HDF5 file, as {text}:/name"
+            ))),
+            _ => Err(Failure::usage(format!(
+                "{text}: cannot tell the destination format: use OUT.npy, OUT.raw (.bin, .dat) or FILE.h5:/dataset"
+            ))),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        match self {
+            DestSpec::Npy(p) | DestSpec::Raw(p) | DestSpec::Hdf5 { file: p, .. } => p,
+        }
+    }
+}
+
+/// Copies `src` into `sink` block by block under the budget; returns the sink.
+fn copy<T: Element, A: ReadBlock<T>, W: WriteBlock<T>>(
+    src: &A,
+    sink: W,
+    common: &CommonArgs,
+) -> (ooc_linalg::Result<W>, RunFacts) {
+    let bytes = (src.shape().iter().product::<usize>() * src.dtype().size()) as u64;
+    let mut sink = AsMatrix::new(sink);
+    let (result, facts) = measured(common, bytes, "convert", |opts| {
+        ooc_linalg::map_blocks(
+            &AsMatrix::new(src),
+            &mut sink,
+            |_: &Region, input: &[T], output: &mut [T]| output.copy_from_slice(input),
+            opts,
+        )
+    });
+    let facts = RunFacts {
+        bytes_read: bytes,
+        ..facts
+    };
+    (result.map(|()| sink.into_inner()), facts)
+}
+
+struct DenseConvert<'c> {
+    args: &'c ConvertArgs,
+    dest: DestSpec,
+    common: &'c CommonArgs,
+}
+
+impl DenseConvert<'_> {
+    fn hdf5<T: Element, A: ReadBlock<T>>(
+        &self,
+        a: &A,
+        file: &Path,
+        inner: &str,
+    ) -> CliResult<RunFacts> {
+        let existed = file.exists();
+        // A new dataset in an existing file goes into a copy that replaces the file.
+        let d = if existed {
+            let d = Destination::replacing(file)?;
+            std::fs::copy(file, d.temp_path()).at(file)?;
+            d
+        } else {
+            Destination::new(file, self.args.force)?
+        };
+        let h5 = if existed {
+            ooc_hdf5::File::open_rw(d.temp_path())
+        } else {
+            ooc_hdf5::File::create(d.temp_path())
+        }
+        .at(file)?;
+        if h5.root().contains(inner) {
+            return Err(Failure::at(
+                file,
+                format!("{inner} already exists (ooc does not replace objects inside HDF5 files)"),
+            ));
+        }
+        let shape = a.shape().to_vec();
+        let mut builder = h5
+            .root()
+            .new_dataset::<T>(inner)
+            .shape(&shape)
+            .create_parents();
+        match &self.args.chunks {
+            Some(Chunks::Auto) => {
+                let advice =
+                    ChunkAdvice::for_shape(&shape, T::DTYPE.size(), AccessPattern::RowStream);
+                builder = builder.chunk(advice.chunk);
+            }
+            Some(Chunks::Shape(c)) => {
+                for w in ChunkAdvice::check(&shape, c, T::DTYPE.size()).at(file)? {
+                    eprintln!("ooc: warning: {}:{inner}: {w}", file.display());
+                }
+                builder = builder.chunk(c);
+            }
+            None => {}
+        }
+        if let Some(level) = self.args.deflate {
+            builder = builder.deflate(level);
+        }
+        if self.args.shuffle {
+            builder = builder.shuffle();
+        }
+        let ds = builder.create().at(file)?;
+        let (result, facts) = copy(a, ds, self.common);
+        let ds = result.at(file)?;
+        ds.flush().at(file)?;
+        drop(ds);
+        h5.close().at(file)?;
+        d.commit()?;
+        Ok(facts)
+    }
+}
+
+impl DenseVisit for DenseConvert<'_> {
+    type Output = (String, RunFacts);
+
+    fn visit<T: Summarize, A: ReadBlock<T>>(self, a: &A) -> CliResult<Self::Output> {
+        let shape = a.shape().to_vec();
+        let facts = match &self.dest {
+            DestSpec::Npy(p) | DestSpec::Raw(p) => {
+                let d = Destination::new(p, self.args.force)?;
+                let sink = if matches!(self.dest, DestSpec::Npy(_)) {
+                    MmapArray::<T>::create_npy(d.temp_path(), &shape, false)
+                } else {
+                    MmapArray::<T>::create_raw(d.temp_path(), &RawLayout::c_order(shape.clone()))
+                }
+                .at(p)?;
+                let (result, facts) = copy(a, sink, self.common);
+                let sink = result.at(p)?;
+                sink.flush().at(p)?;
+                drop(sink);
+                d.commit()?;
+                facts
+            }
+            DestSpec::Hdf5 { file, inner } => self.hdf5(a, file, inner)?,
+        };
+        let described = format!("{} {shape:?}", a.dtype());
+        Ok((described, facts))
+    }
+}
+
+/// Runs `ooc convert`.
+pub(crate) fn run(args: &ConvertArgs, common: &CommonArgs) -> CliResult {
+    let dest = DestSpec::parse(&args.dest)?;
+    let hdf5_only = args.chunks.is_some() || args.deflate.is_some() || args.shuffle;
+    if hdf5_only && !matches!(dest, DestSpec::Hdf5 { .. }) {
+        return Err(Failure::usage(
+            "--chunks, --deflate and --shuffle apply to HDF5 destinations (FILE.h5:/dataset)",
+        ));
+    }
+    let spec = SourceSpec::parse(&args.source);
+    let dest_path = dest.path().to_path_buf();
+    let (described, facts) = with_dense(&spec, &args.raw, DenseConvert { args, dest, common })?;
+    let written = std::fs::metadata(&dest_path).at(&dest_path)?.len();
+    if args.json {
+        let mut j = json!({
+            "source": args.source,
+            "dest": args.dest,
+            "array": described,
+            "dest_file_bytes": written,
+        });
+        if let (Some(map), serde_json::Value::Object(run)) = (j.as_object_mut(), facts.json()) {
+            map.extend(run);
+        }
+        print_json(&j);
+    } else {
+        println!(
+            "{} -> {}: {described}, {} file\n  {}",
+            args.source,
+            args.dest,
+            human_bytes(written),
+            facts.text(common)
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,219 @@
+//! Where commands write whole files: a temporary name beside the destination, renamed into
+//! place only once everything was written and synced. A failed, interrupted (SIGINT,
+//! SIGTERM, SIGHUP, SIGPIPE) or crashed run therefore never leaves a partial file under the real
+//! name, and an existing file is replaced only with `--force`.
+
+use std::ffi::CString;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+
+use crate::failure::{AtPath, CliResult, Failure};
+
+/// The temporary file a signal handler must remove, as a C string (null when none).
+///
+/// Strings stored here are leaked on purpose: a handler may be reading one at any moment,
+/// so none is ever freed.
+static PENDING: AtomicPtr<libc::c_char> = AtomicPtr::new(ptr::null_mut());
+
+/// A file being written under a temporary name until [`Destination::commit`].
+#[derive(Debug)]
+pub(crate) struct Destination {
+    real: PathBuf,
+    temp: PathBuf,
+    force: bool,
+    committed: bool,
+}
+
+impl Destination {
+    /// Prepares to write `real`: refuses an existing file without `force` and a missing or
+    /// unwritable directory, and creates the (empty) temporary file beside it.
+    pub(crate) fn new(real: &Path, force: bool) -> CliResult<Self> {
+        if real.is_dir() {
+            return Err(Failure::at(real, "is a directory"));
+        }
+        if real.exists() && !force {
+            return Err(Failure::at(
+                real,
+                "already exists (use --force to overwrite it)",
+            ));
+        }
+        let name = real
+            .file_name()
+            .ok_or_else(|| Failure::at(real, "is not a file name"))?;
+        let dir = match real.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if !dir.is_dir() {
+            return Err(Failure::at(
+                real,
+                format!("cannot write: {} is not a directory", dir.display()),
+            ));
+        }
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let temp = dir.join(format!(
+            ".{}.ooc-{}-{}.tmp",
+            name.to_string_lossy(),
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::File::create_new(&temp).map_err(|e| {
+            Failure::at(
+                real,
+                format!("cannot create a file in {}: {e}", dir.display()),
+            )
+        })?;
+        register(&temp);
+        Ok(Destination {
+            real: real.to_path_buf(),
+            temp,
+            force,
+            committed: false,
+        })
+    }
+
+    /// Prepares to replace the existing file `real` with a new version (written under a
+    /// temporary name, then renamed over it).
+    pub(crate) fn replacing(real: &Path) -> CliResult<Self> {
+        Destination::new(real, true)
+    }
+
+    /// The name to write to now.
+    pub(crate) fn temp_path(&self) -> &Path {
+        &self.temp
+    }
+
+    /// The name the file will have.
+    pub(crate) fn real_path(&self) -> &Path {
+        &self.real
+    }
+
+    /// Syncs the temporary file and moves it to the real name.
+    pub(crate) fn commit(mut self) -> CliResult<()> {
+        std::fs::File::open(&self.temp)
+            .and_then(|f| f.sync_all())
+            .at(&self.real)?;
+        if self.force {
+            std::fs::rename(&self.temp, &self.real).at(&self.real)?;
+        } else {
+            // A hard link fails if the name was taken meanwhile: no file is ever clobbered.
+            match std::fs::hard_link(&self.temp, &self.real) {
+                Ok(()) => std::fs::remove_file(&self.temp).at(&self.real)?,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    return Err(Failure::at(
+                        &self.real,
+                        "already exists (use --force to overwrite it)",
+                    ));
+                }
+                // Filesystems without hard links: check, then rename.
+                Err(_) if self.real.exists() => {
+                    return Err(Failure::at(
+                        &self.real,
+                        "already exists (use --force to overwrite it)",
+                    ));
+                }
+                Err(_) => std::fs::rename(&self.temp, &self.real).at(&self.real)?,
+            }
+        }
+        self.committed = true;
+        unregister();
+        Ok(())
+    }
+}
+
+impl Drop for Destination {
+    fn drop(&mut self) {
+        if !self.committed {
+            unregister();
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+fn register(temp: &Path) {
+    if let Ok(c) = CString::new(temp.as_os_str().as_bytes()) {
+        PENDING.store(c.into_raw(), Ordering::SeqCst);
+    }
+}
+
+fn unregister() {
+    PENDING.store(ptr::null_mut(), Ordering::SeqCst);
+}
+
+extern "C" fn on_signal(signal: libc::c_int) {
+    let path = PENDING.swap(ptr::null_mut(), Ordering::SeqCst);
+    // SAFETY: `path` is null or a NUL-terminated string leaked by `register` and never
+    // freed; unlink, signal and raise are async-signal-safe.
+    unsafe {
+        if !path.is_null() {
+            libc::unlink(path);
+        }
+        libc::signal(signal, libc::SIG_DFL);
+        libc::raise(signal);
+    }
+}
+
+/// Removes the pending temporary file when the process is interrupted or terminated, then
+/// dies of the same signal (so the shell sees the usual status).
+pub(crate) fn remove_temporaries_on_signals() {
+    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGPIPE] {
+        // SAFETY: `on_signal` only performs async-signal-safe calls.
+        unsafe {
+            libc::signal(
+                signal,
+                on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t,
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_moves_and_drop_removes() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("out.bin");
+        let d = Destination::new(&real, false).unwrap();
+        std::fs::write(d.temp_path(), b"data").unwrap();
+        assert!(!real.exists());
+        d.commit().unwrap();
+        assert_eq!(std::fs::read(&real).unwrap(), b"data");
+
+        let err = Destination::new(&real, false).unwrap_err().to_string();
+        assert!(err.contains("already exists"), "{err}");
+
+        let d = Destination::new(&real, true).unwrap();
+        std::fs::write(d.temp_path(), b"new").unwrap();
+        let temp = d.temp_path().to_path_buf();
+        drop(d);
+        assert!(!temp.exists());
+        assert_eq!(std::fs::read(&real).unwrap(), b"data");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_name_taken_meanwhile_is_not_clobbered() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("out.bin");
+        let d = Destination::new(&real, false).unwrap();
+        std::fs::write(&real, b"theirs").unwrap();
+        assert!(d.commit().is_err());
+        assert_eq!(std::fs::read(&real).unwrap(), b"theirs");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn missing_directories_are_reported_with_the_destination() {
+        let err = Destination::new(Path::new("/nonexistent-ooc/x/out.npy"), false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("/nonexistent-ooc/x/out.npy: cannot write"),
+            "{err}"
+        );
+    }
+}

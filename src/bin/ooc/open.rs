@@ -1,0 +1,130 @@
+//! Opening a SOURCE as the crates' array objects, whatever its format and element type.
+//!
+//! Commands are written once, generically over the element type and the backend, as a
+//! [`DenseVisit`]; [`with_dense`] detects the format, learns the element type from the
+//! file and calls the visitor with the opened array (an `ooc-mmap` map or an `ooc-hdf5`
+//! dataset), so the block traits of `ooc-core` are all a command sees.
+
+use std::path::Path;
+
+use ooc_core::{DType, Par, ReadBlock, dispatch_dtype};
+use ooc_mmap::{MmapArray, Mode, RawLayout, inspect_npy};
+
+use crate::RawArgs;
+use crate::failure::{AtPath, CliResult, Failure};
+use crate::source::{Format, SourceSpec, detect};
+use crate::stats::Summarize;
+
+/// A command's work on one dense array, generic over element type and backend.
+pub(crate) trait DenseVisit {
+    /// What the work produces.
+    type Output;
+
+    /// Does the work on `array`, whose elements are `T`.
+    fn visit<T: Summarize, A: ReadBlock<T>>(self, array: &A) -> CliResult<Self::Output>;
+}
+
+/// Checks that a raw file's length is exactly what `--dtype`, `--shape` and `--offset`
+/// describe, naming both numbers when it is not, and returns the layout.
+pub(crate) fn raw_layout(path: &Path, raw: &RawArgs) -> CliResult<(DType, RawLayout)> {
+    let (Some((dtype, order)), Some(shape)) = (raw.dtype, raw.shape.clone().map(|s| s.0)) else {
+        return Err(Failure::usage(format!(
+            "{}: not a .npy, .npz or HDF5 file; to read it as raw elements give --dtype and --shape",
+            path.display()
+        )));
+    };
+    if !order.is_native() {
+        return Err(Failure::at(
+            path,
+            format!(
+                "raw {} elements in non-native byte order cannot be mapped",
+                dtype.numpy_descr(order)
+            ),
+        ));
+    }
+    let data = ooc_core::shape::checked_bytes(&shape, dtype.size()).at(path)?;
+    let file_len = std::fs::metadata(path).at(path)?.len();
+    let needed = u64::try_from(data)
+        .ok()
+        .and_then(|d| d.checked_add(raw.offset));
+    if needed != Some(file_len) {
+        let needed = needed.map_or_else(|| "more than 2^64".to_string(), |n| n.to_string());
+        return Err(Failure::at(
+            path,
+            format!(
+                "--dtype {dtype} --shape {shape:?} --offset {} describe {needed} bytes but the file has {file_len} bytes",
+                raw.offset
+            ),
+        ));
+    }
+    Ok((dtype, RawLayout::c_order(shape).with_offset(raw.offset)))
+}
+
+/// Opens the dense array `spec` names and runs `visit` on it.
+pub(crate) fn with_dense<V: DenseVisit>(
+    spec: &SourceSpec,
+    raw: &RawArgs,
+    visit: V,
+) -> CliResult<V::Output> {
+    let path = spec.file.as_path();
+    let format = detect(path)?;
+    if spec.inner.is_some() && format != Format::Hdf5 {
+        return Err(Failure::at(
+            path,
+            format!(
+                "is a {} file, so it has no inner path {:?}",
+                format.name(),
+                spec.inner.as_deref().unwrap_or_default()
+            ),
+        ));
+    }
+    match format {
+        Format::Npy => {
+            let header = inspect_npy(path).at(path)?;
+            macro_rules! npy {
+                ($t:ty) => {{
+                    let a = MmapArray::<$t>::open_npy(path, Mode::ReadOnly).at(path)?;
+                    visit.visit::<$t, _>(&a)
+                }};
+            }
+            dispatch_dtype!(header.dtype, npy)
+        }
+        Format::Raw => {
+            let (dtype, layout) = raw_layout(path, raw)?;
+            macro_rules! raw {
+                ($t:ty) => {{
+                    let a = MmapArray::<$t>::open_raw(path, &layout, Mode::ReadOnly).at(path)?;
+                    visit.visit::<$t, _>(&a)
+                }};
+            }
+            dispatch_dtype!(dtype, raw)
+        }
+        Format::Npz => Err(Failure::at(
+            path,
+            "is a .npz archive: dense arrays are read from .npy, raw or HDF5 files",
+        )),
+        Format::Hdf5 => {
+            let Some(inner) = spec.inner.as_deref() else {
+                return Err(Failure::usage(format!(
+                    "{}: is an HDF5 file: name a dataset inside it, as {}:/path/to/dataset (see `ooc info`)",
+                    path.display(),
+                    path.display()
+                )));
+            };
+            let file = ooc_hdf5::File::open(path).at(path)?;
+            let ds = file.root().dataset(inner).at(path)?;
+            // Reads bypass the library lock where the storage allows; the scheduler's
+            // workers supply the parallelism, so each read decodes on its own thread.
+            let reader = ds
+                .parallel_reader()
+                .and_then(|r| r.with_par(Par::Seq))
+                .at(path)?;
+            macro_rules! h5 {
+                ($t:ty) => {
+                    visit.visit::<$t, _>(&reader)
+                };
+            }
+            dispatch_dtype!(ds.dtype(), h5)
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! Bad input: one line on stderr naming the file and the problem, exit status 1 (2 for a
+//! command line that cannot work), never a panic.
+
+use ooc::mmap::MmapArray;
+
+use crate::support::{arg, fails, ooc};
+
+#[test]
+fn unknown_format_without_a_raw_description_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mystery.npy");
+    std::fs::write(&path, b"just some text, not an array").unwrap();
+    fails(
+        &["info", &arg(&path)],
+        2,
+        &["mystery.npy", "--dtype", "--shape"],
+    );
+}
+
+#[test]
+fn raw_size_mismatch_names_both_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.bin");
+    std::fs::write(&path, vec![0_u8; 80]).unwrap();
+    for (shape, described) in [("3,4", "96"), ("3", "24")] {
+        fails(
+            &["info", &arg(&path), "--dtype", "f64", "--shape", shape],
+            1,
+            &["r.bin", described, "80"],
+        );
+    }
+}
+
+#[test]
+fn truncated_npy_names_both_lengths() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.npy");
+    drop(MmapArray::<f64>::create_npy(&path, &[4, 4], false).unwrap());
+    let full = std::fs::metadata(&path).unwrap().len();
+    let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    f.set_len(full - 8).unwrap();
+    fails(
+        &["info", &arg(&path)],
+        1,
+        &["t.npy", &full.to_string(), &(full - 8).to_string()],
+    );
+}
+
+#[test]
+fn missing_files_and_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("absent.npy");
+    fails(&["info", &arg(&missing)], 1, &["absent.npy"]);
+    fails(&["info", &arg(dir.path())], 1, &["is a directory"]);
+}
+
+#[test]
+fn usage_errors_exit_with_status_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.npy");
+    drop(MmapArray::<u8>::create_npy(&path, &[2], false).unwrap());
+    fails(
+        &["info", &arg(&path), "--budget", "12 parsecs"],
+        2,
+        &["12 parsecs"],
+    );
+    fails(&["info", &arg(&path), "--threads", "0"], 2, &["--threads"]);
+    fails(
+        &["info", &arg(&path), "--dtype", "float16"],
+        2,
+        &["float16"],
+    );
+    fails(&["frobnicate"], 2, &["frobnicate"]);
+    assert_eq!(ooc(&["info"]).code, Some(2));
+}

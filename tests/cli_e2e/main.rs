@@ -1,0 +1,9 @@
+//! End-to-end tests of the `ooc` binary: each test writes small files with the crates (or,
+//! when `OOC_PYTHON` is set, with numpy, h5py and scipy), runs the built binary and checks
+//! its output, exit status and the files it leaves behind.
+
+mod errors;
+mod gemv;
+mod info;
+mod stats;
+mod support;
