@@ -2,6 +2,7 @@
 //! when `OOC_PYTHON` is set, with numpy, h5py and scipy), runs the built binary and checks
 //! its output, exit status and the files it leaves behind.
 
+mod convert;
 mod errors;
 mod gemv;
 mod info;

@@ -1,0 +1,301 @@
+//! `ooc convert`: round trips between .npy, raw and HDF5 that preserve every element, and
+//! destinations that are either complete or absent.
+
+use std::path::Path;
+
+use ooc::hdf5::File;
+use ooc::mmap::{MmapArray, Mode, RawLayout};
+
+use crate::support::{arg, fails, files_in, json, ok, ooc, python, run_python, value};
+
+fn npy_f32(path: &Path, shape: &[usize]) -> Vec<f32> {
+    #[allow(clippy::cast_possible_truncation)]
+    let data: Vec<f32> = (0..shape.iter().product())
+        .map(|i| value(i) as f32)
+        .collect();
+    let mut a = MmapArray::<f32>::create_npy(path, shape, false).unwrap();
+    a.as_slice_mut().unwrap().copy_from_slice(&data);
+    data
+}
+
+#[test]
+fn npy_to_hdf5_to_raw_to_npy_keeps_every_element() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("a.npy");
+    let shape = [123, 45];
+    let data = npy_f32(&src, &shape);
+    let h5 = dir.path().join("out.h5");
+    let ds = format!("{}:/grp/a", h5.display());
+    ok(&[
+        "convert",
+        &arg(&src),
+        &ds,
+        "--chunks",
+        "16,16",
+        "--deflate",
+        "3",
+        "--shuffle",
+        "--budget",
+        "16KiB",
+    ]);
+    let info = json(&ok(&["info", "--json", &arg(&h5)]));
+    let obj = info["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["path"] == "/grp/a")
+        .unwrap()
+        .clone();
+    assert_eq!(obj["chunk_shape"], serde_json::json!([16, 16]));
+    assert_eq!(obj["filters"], serde_json::json!(["shuffle", "deflate(3)"]));
+    assert_eq!(obj["shape"], serde_json::json!(shape));
+    assert_eq!(obj["logical_bytes"], 123 * 45 * 4);
+    {
+        let f = File::open(&h5).unwrap();
+        assert_eq!(
+            f.dataset("/grp/a").unwrap().read_vec::<f32>().unwrap(),
+            data
+        );
+    }
+    let raw = dir.path().join("a.raw");
+    ok(&[
+        "convert",
+        &ds,
+        &arg(&raw),
+        "--budget",
+        "64KiB",
+        "--threads",
+        "2",
+    ]);
+    let back =
+        MmapArray::<f32>::open_raw(&raw, &RawLayout::c_order(shape.to_vec()), Mode::ReadOnly)
+            .unwrap();
+    assert_eq!(back.as_slice(), data.as_slice());
+    let npy = dir.path().join("b.npy");
+    ok(&[
+        "convert",
+        &arg(&raw),
+        &arg(&npy),
+        "--dtype",
+        "f32",
+        "--shape",
+        "123,45",
+    ]);
+    let b = MmapArray::<f32>::open_npy(&npy, Mode::ReadOnly).unwrap();
+    assert_eq!(b.shape(), shape);
+    assert_eq!(b.as_slice(), data.as_slice());
+    assert_eq!(files_in(dir.path()).len(), 4, "{:?}", files_in(dir.path()));
+}
+
+#[test]
+fn adding_to_an_existing_hdf5_file_keeps_what_was_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let h5 = dir.path().join("f.h5");
+    {
+        let f = File::create(&h5).unwrap();
+        let mut d = f.new_dataset::<i32>("old").shape([3]).create().unwrap();
+        d.write_all(&[7, 8, 9]).unwrap();
+    }
+    let src = dir.path().join("a.npy");
+    let data = npy_f32(&src, &[4, 6]);
+    ok(&[
+        "convert",
+        &arg(&src),
+        &format!("{}:/new/x", h5.display()),
+        "--chunks",
+        "auto",
+    ]);
+    let f = File::open(&h5).unwrap();
+    assert_eq!(
+        f.dataset("old").unwrap().read_vec::<i32>().unwrap(),
+        [7, 8, 9]
+    );
+    assert_eq!(
+        f.dataset("/new/x").unwrap().read_vec::<f32>().unwrap(),
+        data
+    );
+    assert!(f.dataset("/new/x").unwrap().chunk().is_some());
+    drop(f);
+    // An object already there is never replaced.
+    fails(
+        &["convert", &arg(&src), &format!("{}:/old", h5.display())],
+        1,
+        &["f.h5", "/old", "already exists"],
+    );
+    assert_eq!(files_in(dir.path()).len(), 2);
+}
+
+#[test]
+fn existing_and_unwritable_destinations() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("a.npy");
+    npy_f32(&src, &[2, 3]);
+    let dest = dir.path().join("d.npy");
+    std::fs::write(&dest, b"keep me").unwrap();
+    fails(
+        &["convert", &arg(&src), &arg(&dest)],
+        1,
+        &["d.npy", "already exists", "--force"],
+    );
+    assert_eq!(std::fs::read(&dest).unwrap(), b"keep me");
+    ok(&["convert", &arg(&src), &arg(&dest), "--force"]);
+    assert_eq!(
+        MmapArray::<f32>::open_npy(&dest, Mode::ReadOnly)
+            .unwrap()
+            .shape(),
+        [2, 3]
+    );
+    // A destination whose directory is a file, or does not exist.
+    let under_file = src.join("x.npy");
+    fails(
+        &["convert", &arg(&src), &arg(&under_file)],
+        1,
+        &["a.npy/x.npy", "not a directory"],
+    );
+    let nowhere = dir.path().join("missing").join("x.h5:/d");
+    fails(&["convert", &arg(&src), &arg(&nowhere)], 1, &["missing"]);
+    // Formats it cannot tell, and options that do not apply: usage errors.
+    fails(&["convert", &arg(&src), "out.txt"], 2, &["out.txt"]);
+    fails(&["convert", &arg(&src), "out.h5"], 2, &["out.h5:/"]);
+    fails(
+        &["convert", &arg(&src), "o.npy", "--deflate", "4"],
+        2,
+        &["HDF5"],
+    );
+    fails(
+        &["convert", &arg(&src), "o.h5:/x", "--deflate", "10"],
+        2,
+        &["10"],
+    );
+    fails(
+        &["convert", &arg(&src), "o.h5:/x", "--chunks", "0,3"],
+        1,
+        &["[0, 3]"],
+    );
+    assert_eq!(files_in(dir.path()).len(), 2, "{:?}", files_in(dir.path()));
+}
+
+#[test]
+fn a_conversion_that_fails_midway_leaves_no_destination() {
+    let dir = tempfile::tempdir().unwrap();
+    let h5 = dir.path().join("src.h5");
+    let (rows, cols) = (400, 100);
+    let data: Vec<f64> = (0..rows * cols).map(value).collect();
+    {
+        let f = File::create(&h5).unwrap();
+        let mut d = f
+            .new_dataset::<f64>("x")
+            .shape([rows, cols])
+            .chunk([20, 100])
+            .deflate(1)
+            .create()
+            .unwrap();
+        d.write_all(&data).unwrap();
+    }
+    // Damage the compressed chunks in the second half of the file.
+    let mut bytes = std::fs::read(&h5).unwrap();
+    let n = bytes.len();
+    for b in &mut bytes[n * 6 / 10..n * 7 / 10] {
+        *b = 0xA5;
+    }
+    std::fs::write(&h5, bytes).unwrap();
+    let dest = dir.path().join("out.npy");
+    let run = ooc(&[
+        "convert",
+        &format!("{}:/x", h5.display()),
+        &arg(&dest),
+        "--budget",
+        "32KiB",
+    ]);
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(!dest.exists());
+    assert_eq!(files_in(dir.path()), std::slice::from_ref(&h5));
+}
+
+#[test]
+fn an_interrupted_conversion_leaves_no_partial_destination() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("big.npy");
+    let data = npy_f32(&src, &[2048, 1024]);
+    let dest = dir.path().join("out.npy");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ooc"))
+        .args([
+            "convert",
+            &arg(&src),
+            &arg(&dest),
+            "--budget",
+            "8KiB",
+            "--threads",
+            "1",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the temporary file exists (or the run ended), then interrupt.
+    loop {
+        let temp_seen = files_in(dir.path())
+            .iter()
+            .any(|p| p.to_string_lossy().ends_with(".tmp"));
+        if temp_seen || child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::yield_now();
+    }
+    let pid = i32::try_from(child.id()).unwrap();
+    // SAFETY: kill with a valid signal number on our own child's pid.
+    unsafe {
+        libc::kill(pid, libc::SIGINT);
+    }
+    let status = child.wait().unwrap();
+    // Either the signal came first and nothing is left, or the run had finished and the
+    // destination is complete; never a partial file or a stray temporary.
+    if status.success() {
+        let out = MmapArray::<f32>::open_npy(&dest, Mode::ReadOnly).unwrap();
+        assert_eq!(out.as_slice(), data.as_slice());
+        assert_eq!(files_in(dir.path()).len(), 2);
+    } else {
+        eprintln!("interrupted: {status:?}");
+        assert!(!dest.exists());
+        assert_eq!(files_in(dir.path()), std::slice::from_ref(&src));
+    }
+}
+
+#[test]
+fn numpy_and_h5py_read_what_ooc_wrote() {
+    let Some(py) = python("convert::numpy_and_h5py_read_what_ooc_wrote") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    run_python(
+        &py,
+        dir.path(),
+        "import numpy as np\n\
+         np.save('a.npy', (np.arange(600, dtype=np.int64) * 7919 % 1000).reshape(20, 30))\n",
+    );
+    ok(
+        &["convert", "a.npy", "b.h5:/g/b", "--deflate", "5"].map(|s| {
+            if s.ends_with(".npy") || s.starts_with("b.h5") {
+                dir.path().join(s).display().to_string()
+            } else {
+                s.to_string()
+            }
+        }),
+    );
+    ok(&[
+        "convert",
+        &format!("{}:/g/b", dir.path().join("b.h5").display()),
+        &arg(&dir.path().join("c.npy")),
+    ]);
+    let out = run_python(
+        &py,
+        dir.path(),
+        "import numpy as np, h5py\n\
+         a = np.load('a.npy')\n\
+         b = h5py.File('b.h5')['g/b']\n\
+         c = np.load('c.npy')\n\
+         print(b.compression, b.compression_opts, (b[...] == a).all(), (c == a).all(), c.dtype)\n",
+    );
+    assert_eq!(out.trim(), "gzip 5 True True int64");
+}
