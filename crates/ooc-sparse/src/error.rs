@@ -205,3 +205,12 @@ impl From<SparseError> for ooc_core::Error {
         }
     }
 }
+
+impl SparseError {
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        SparseError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}

@@ -25,6 +25,7 @@ mod dok;
 mod error;
 mod format;
 mod lil;
+mod npz;
 mod parallel;
 mod random;
 
@@ -37,4 +38,5 @@ pub use dok::{DokMatrix, PositionHasher, PositionMap};
 pub use error::{Result, SparseError};
 pub use format::{AnySparse, Format, SparseMatrix};
 pub use lil::LilMatrix;
+pub use npz::{NpzInfo, NpzMatrix, load_npz, npz_info, save_npz};
 pub use random::{random, random_csr};
