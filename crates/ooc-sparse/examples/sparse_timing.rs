@@ -45,6 +45,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut y = vec![0.0; rows];
     step("CSR SpMV (all threads)", || a.spmv(&x, &mut y, Par::All))?;
     step("CSR SpMV (1 thread)", || a.spmv(&x, &mut y, Par::Seq))?;
+    let png = std::env::temp_dir().join("ooc_sparse_spy.png");
+    step("spy plot 1000x1000 PNG", || {
+        ooc_sparse::spy_png(&png, &a, 1000, 1000)
+    })?;
+    let svg = std::env::temp_dir().join("ooc_sparse_spy.svg");
+    step("spy plot 1000x1000 SVG", || {
+        ooc_sparse::spy_svg(&svg, &a, 1000, 1000)
+    })?;
+    println!("  wrote {} and {}", png.display(), svg.display());
     let dok = step("CSR -> DOK", || DokMatrix::from_csr(&a));
     println!("  DOK footprint {:.1} MB", dok.heap_bytes() as f64 / 1e6);
     drop(dok);

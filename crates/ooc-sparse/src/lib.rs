@@ -28,6 +28,7 @@ mod lil;
 mod npz;
 mod parallel;
 mod random;
+mod spy;
 
 pub use bsr::BsrMatrix;
 pub use coo::CooMatrix;
@@ -40,3 +41,4 @@ pub use format::{AnySparse, Format, SparseMatrix};
 pub use lil::LilMatrix;
 pub use npz::{NpzInfo, NpzMatrix, load_npz, npz_info, save_npz};
 pub use random::{random, random_csr};
+pub use spy::{SpyGrid, spy_grid, spy_png, spy_rgb, spy_svg};
