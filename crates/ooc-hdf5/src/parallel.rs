@@ -613,33 +613,65 @@ impl ParallelReader {
                 local[d] = lo[d] - origin[d];
                 in_region[d] = lo[d] - r_start[d];
             }
-            let copy_runs = |src: Option<&[u8]>| {
+            // `src` holds the chunk's bytes from byte `shift` on (`None`: the fill value).
+            let copy_runs = |src: Option<&[u8]>, shift: usize| {
                 let runs = (&local, &chunk_strides);
                 for_each_run(rank, &ext, runs, (&in_region, &r_strides), |c, r, n| {
                     let (dst, len) = (r * es, n * es);
-                    if dst + len > out.len() || src.is_some_and(|b| c * es + len > b.len()) {
+                    if dst + len > out.len()
+                        || src.is_some_and(|b| c * es < shift || c * es - shift + len > b.len())
+                    {
                         return Err(internal("run outside a buffer"));
                     }
                     // SAFETY: `dst..dst + len` is inside the buffer (checked) and belongs
                     // to this chunk's part of the region only, so no other worker writes it.
                     let target = unsafe { out.part(dst, len) };
                     match src {
-                        Some(bytes) => target.copy_from_slice(&bytes[c * es..c * es + len]),
+                        Some(bytes) => {
+                            target.copy_from_slice(&bytes[c * es - shift..c * es - shift + len]);
+                        }
                         None => fill_with(target, &index.fill),
                     }
                     Ok(())
                 })
             };
             if entry.addr == HADDR_UNDEF {
-                return copy_runs(None);
+                return copy_runs(None, 0);
             }
+            let corrupt = |reason: String| Error::CorruptChunk {
+                path: self.dataset.path().to_owned(),
+                offset: origin[..rank].to_vec(),
+                reason,
+            };
+            let unfiltered =
+                (0..index.pipeline.len()).all(|i| i < 32 && entry.mask & (1 << i) != 0);
             SCRATCH.with(|cell| {
                 let mut scratch = cell.borrow_mut();
-                let corrupt = |reason: String| Error::CorruptChunk {
-                    path: self.dataset.path().to_owned(),
-                    offset: origin[..rank].to_vec(),
-                    reason,
-                };
+                if unfiltered {
+                    // Stored as is: read only the span of the chunk the region touches.
+                    if entry.size != index.chunk_bytes as u64 {
+                        return Err(corrupt(format!(
+                            "unfiltered chunk stores {} bytes but a chunk holds {}",
+                            entry.size, index.chunk_bytes
+                        )));
+                    }
+                    let (mut lo_el, mut hi_el) = (0, 0);
+                    for d in 0..rank {
+                        lo_el += local[d] * chunk_strides[d];
+                        hi_el += (local[d] + ext[d] - 1) * chunk_strides[d];
+                    }
+                    let (lo_b, hi_b) = (lo_el * es, (hi_el + 1) * es);
+                    scratch.raw.resize(hi_b - lo_b, 0);
+                    file.read_exact_at(&mut scratch.raw, entry.addr + lo_b as u64)
+                        .map_err(|e| {
+                            corrupt(format!(
+                                "reading {} bytes at file offset {}: {e}",
+                                hi_b - lo_b,
+                                entry.addr + lo_b as u64
+                            ))
+                        })?;
+                    return copy_runs(Some(&scratch.raw), lo_b);
+                }
                 let size = usize::try_from(entry.size)
                     .ok()
                     .filter(|&s| s <= index.chunk_bytes + (1 << 20))
@@ -655,7 +687,7 @@ impl ParallelReader {
                 let decoded = scratch
                     .decode(&index.pipeline, entry.mask, es, index.chunk_bytes)
                     .map_err(corrupt)?;
-                copy_runs(Some(decoded))
+                copy_runs(Some(decoded), 0)
             })
         })
     }

@@ -278,3 +278,34 @@ fn unsupported_element_types_are_named() {
     assert!(matches!(err, Error::UnsupportedType { .. }), "{err:?}");
     assert!(err.to_string().contains("varlenunicode"), "{err}");
 }
+
+/// The library's automatic error printing is silenced: a child process (this test binary
+/// again) provokes library errors and its stderr must not carry an HDF5 error stack.
+#[test]
+fn library_errors_are_not_printed_to_stderr() {
+    if std::env::var_os("OOC_HDF5_PROVOKE_ERRORS").is_some() {
+        let dir = tmp();
+        let p = dir.path().join("t.h5");
+        std::fs::write(&p, b"\x89HDF\r\n\x1a\n truncated").unwrap();
+        assert!(File::open(&p).is_err());
+        let f = File::create(dir.path().join("ok.h5")).unwrap();
+        assert!(f.new_dataset::<i32>("x").shape([1]).create().is_ok());
+        assert!(f.new_dataset::<i32>("x").shape([1]).create().is_err());
+        let mut ds = f.dataset("x").unwrap();
+        assert!(ds.resize(&[5]).is_err());
+        return;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "library_errors_are_not_printed_to_stderr",
+            "--nocapture",
+        ])
+        .env("OOC_HDF5_PROVOKE_ERRORS", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("HDF5-DIAG"), "{stderr}");
+    assert!(!stderr.contains("#000"), "{stderr}");
+}
