@@ -1,6 +1,7 @@
 //! The h5py workflow with ooc: create an HDF5 file with a 100 × 1,000,000 `f32` dataset
-//! and fill it row by row (contiguous, chunked (100, 100) as in the classic example, and
-//! with advised chunks), create groups and a subgroup with an `int32` dataset, address it
+//! and fill it row by row (contiguous; chunked (100, 100) as in the classic example, once
+//! with a chunk cache large enough for a row's chunks and once with rows combined into
+//! chunk rows by a `RowWriter`; and with advised chunks), create groups and a subgroup with an `int32` dataset, address it
 //! by path, close, reopen read-write and read back; then store a 1000 × 100,000 `f32`
 //! matrix and multiply it by a vector block by block without loading it, through the
 //! library and through the parallel read path. Each step prints its time and memory
@@ -179,7 +180,30 @@ fn part_one(dir: &std::path::Path, cols: usize) -> Res<()> {
     drop(chunked);
     drop(file);
 
+    // The same with the default cache, rows combined into whole chunk rows before each
+    // library call: every chunk is written once.
     let file = File::open_rw(&path)?;
+    let mut combined = file
+        .new_dataset::<f32>("/chunked_100x100_combined")
+        .shape([ROWS, cols])
+        .chunk(classic)
+        .create()?;
+    step("chunks (100, 100): rows combined, default cache", || {
+        let mut rows = combined.row_writer::<f32>(0)?;
+        let mut row = vec![0.0_f32; cols];
+        for r in 0..ROWS {
+            for (c, x) in row.iter_mut().enumerate() {
+                *x = value(r, c);
+            }
+            rows.push(&row)?;
+        }
+        rows.finish()?;
+        combined.flush()?;
+        Ok(())
+    })?;
+    describe(&combined)?;
+    drop(combined);
+
     let advice = ChunkAdvice::for_shape(&[ROWS, cols], 4, AccessPattern::RowStream);
     println!(
         "    advisor for row streaming: chunks {:?} ({} bytes, {} chunks)",

@@ -27,6 +27,7 @@ mod file;
 mod group;
 mod parallel;
 mod raw;
+mod rows;
 mod types;
 
 pub use advice::{
@@ -41,3 +42,4 @@ pub use file::{ChunkCache, File, Mode};
 pub use group::{Group, Member, MemberKind};
 pub use ooc_core::{ArrayMeta, ReadBlock, Region, WriteBlock};
 pub use parallel::{ParallelReader, ReadPath};
+pub use rows::RowWriter;

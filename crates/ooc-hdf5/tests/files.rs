@@ -285,3 +285,66 @@ fn library_descriptors_are_close_on_exec() {
     assert!(seen >= 1, "no descriptor of the file found");
     drop(f);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    /// Rows pushed through a `RowWriter` (finished or dropped) land exactly where
+    /// `write_rows` would put them, whatever the chunking and start row.
+    #[test]
+    fn row_writer_matches_row_writes(
+        rows in 1_usize..20,
+        inner in prop::collection::vec(1_usize..6, 0..3),
+        chunk_rows in prop::option::of(1_usize..25),
+        start in 0_usize..20,
+        count in 0_usize..20,
+        finish in any::<bool>(),
+    ) {
+        let start = start.min(rows);
+        let count = count.min(rows - start);
+        let mut shape = vec![rows];
+        shape.extend(&inner);
+        let row_len: usize = inner.iter().product();
+        let dir = tmp();
+        let f = File::create(dir.path().join("w.h5")).unwrap();
+        let mut b = f.new_dataset::<i32>("a").shape(&shape).fill_value(-1);
+        let mut c = f.new_dataset::<i32>("b").shape(&shape).fill_value(-1);
+        if let Some(cr) = chunk_rows {
+            let mut chunk = vec![cr];
+            chunk.extend(inner.iter().map(|&d| d.div_ceil(2)));
+            b = b.chunk(&chunk).max_shape(vec![None; shape.len()]);
+            c = c.chunk(&chunk).max_shape(vec![None; shape.len()]);
+        }
+        let mut a = b.create().unwrap();
+        let mut reference = c.create().unwrap();
+        {
+            let mut w = a.row_writer::<i32>(start).unwrap();
+            for r in start..start + count {
+                let row: Vec<i32> = (0..row_len).map(|i| (r * 100 + i) as i32).collect();
+                w.push(&row).unwrap();
+                reference.write_rows(r, &row).unwrap();
+            }
+            if start + count == rows {
+                prop_assert!(w.push(&vec![0; row_len]).is_err(), "push past the end");
+            }
+            prop_assert!(w.push(&vec![0; row_len + 1]).is_err(), "wrong row length");
+            if finish { w.finish().unwrap(); }
+        }
+        prop_assert_eq!(a.read_vec::<i32>().unwrap(), reference.read_vec::<i32>().unwrap());
+    }
+}
+
+#[test]
+fn row_writer_refuses_bad_setups() {
+    let dir = tmp();
+    let p = dir.path().join("rw.h5");
+    let f = File::create(&p).unwrap();
+    let mut ds = f.new_dataset::<f32>("x").shape([3, 2]).create().unwrap();
+    assert!(matches!(ds.row_writer::<f64>(0), Err(Error::Core(_))));
+    assert!(matches!(ds.row_writer::<f32>(4), Err(Error::Core(_))));
+    let mut scalar = f.new_dataset::<f32>("s").create().unwrap();
+    assert!(scalar.row_writer::<f32>(0).is_err());
+    drop((ds, scalar, f));
+    let f = File::open(&p).unwrap();
+    let mut ds = f.dataset("x").unwrap();
+    assert!(matches!(ds.row_writer::<f32>(0), Err(Error::ReadOnly(_))));
+}
