@@ -235,9 +235,12 @@ fn an_interrupted_conversion_leaves_no_partial_destination() {
         .unwrap();
     // Wait until the temporary file exists (or the run ended), then interrupt.
     loop {
-        let temp_seen = files_in(dir.path())
-            .iter()
-            .any(|p| p.to_string_lossy().ends_with(".tmp"));
+        let temp_seen = files_in(dir.path()).iter().any(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(".ooc-")
+        });
         if temp_seen || child.try_wait().unwrap().is_some() {
             break;
         }

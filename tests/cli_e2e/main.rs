@@ -6,5 +6,6 @@ mod convert;
 mod errors;
 mod gemv;
 mod info;
+mod sparse;
 mod stats;
 mod support;

@@ -17,6 +17,9 @@ use crate::failure::{AtPath, CliResult, Failure};
 /// so none is ever freed.
 static PENDING: AtomicPtr<libc::c_char> = AtomicPtr::new(ptr::null_mut());
 
+/// How temporary names begin: `.ooc-PID-N-NAME` beside the destination `NAME`.
+pub(crate) const TEMP_PREFIX: &str = ".ooc-";
+
 /// A file being written under a temporary name until [`Destination::commit`].
 #[derive(Debug)]
 pub(crate) struct Destination {
@@ -53,11 +56,13 @@ impl Destination {
             ));
         }
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        // Hidden, unique, and ending in the real name, so writers that choose the format
+        // by extension (images) see the right one.
         let temp = dir.join(format!(
-            ".{}.ooc-{}-{}.tmp",
-            name.to_string_lossy(),
+            "{TEMP_PREFIX}{}-{}-{}",
             std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            name.to_string_lossy(),
         ));
         std::fs::File::create_new(&temp).map_err(|e| {
             Failure::at(

@@ -36,12 +36,7 @@ pub(crate) fn run(args: &InfoArgs, _common: &CommonArgs) -> CliResult {
         Format::Npy => npy(path)?,
         Format::Raw => raw(path, &args.raw)?,
         Format::Hdf5 => hdf5(path)?,
-        Format::Npz => {
-            return Err(crate::failure::Failure::at(
-                path,
-                "this format cannot be described yet",
-            ));
-        }
+        Format::Npz => npz(path)?,
     };
     if args.json {
         print_json(&facts.json);
@@ -304,4 +299,29 @@ fn dataset_facts(file: &ooc_hdf5::File, child: &str, path: &Path) -> CliResult<(
         "attrs": attrs_json,
     });
     Ok((json, text))
+}
+
+fn npz(path: &Path) -> CliResult<Facts> {
+    let info = crate::open::npz_info(path)?;
+    let [rows, cols] = info.shape;
+    let file_bytes = std::fs::metadata(path).at(path)?.len();
+    let text = format!(
+        "{}: npz, sparse {} matrix {}, {}, {} stored entries, file {}\n",
+        path.display(),
+        info.format.name(),
+        shape_text(&info.shape),
+        info.dtype,
+        info.stored,
+        human_bytes(file_bytes),
+    );
+    let json = json!({
+        "path": path.display().to_string(),
+        "format": "npz",
+        "sparse_format": info.format.name(),
+        "shape": [rows, cols],
+        "dtype": info.dtype.name(),
+        "stored": info.stored,
+        "file_bytes": file_bytes,
+    });
+    Ok(Facts { text, json })
 }

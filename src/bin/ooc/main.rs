@@ -17,6 +17,7 @@ mod open;
 mod output;
 mod progress;
 mod source;
+mod spy;
 mod stats;
 
 use std::process::ExitCode;
@@ -91,6 +92,8 @@ enum Command {
     Gemv(gemv::GemvArgs),
     /// Copy an array between .npy, raw and HDF5 files, block by block under the budget.
     Convert(convert::ConvertArgs),
+    /// Draw where a sparse matrix has entries, as PNG or SVG.
+    Spy(spy::SpyArgs),
 }
 
 fn parse_budget(text: &str) -> Result<MemoryBudget, String> {
@@ -103,6 +106,7 @@ fn run(cli: &Cli) -> CliResult {
         Command::Stats(args) => stats::run(args, &cli.common),
         Command::Gemv(args) => gemv::run(args, &cli.common),
         Command::Convert(args) => convert::run(args, &cli.common),
+        Command::Spy(args) => spy::run(args, &cli.common),
     }
 }
 

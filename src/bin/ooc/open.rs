@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use ooc_core::{DType, Par, ReadBlock, dispatch_dtype};
+use ooc_core::{DType, Par, ReadBlock, ReadSparseRows, dispatch_dtype};
 use ooc_mmap::{MmapArray, Mode, RawLayout, inspect_npy};
 
 use crate::RawArgs;
@@ -22,6 +22,69 @@ pub(crate) trait DenseVisit {
 
     /// Does the work on `array`, whose elements are `T`.
     fn visit<T: Summarize, A: ReadBlock<T>>(self, array: &A) -> CliResult<Self::Output>;
+}
+
+/// A command's work on one sparse matrix, generic over element type and backend.
+pub(crate) trait SparseVisit {
+    /// What the work produces.
+    type Output;
+
+    /// Does the work on `matrix`, whose elements are `T`, described by `desc`.
+    fn visit<T: Summarize, S: ReadSparseRows<T>>(
+        self,
+        matrix: &S,
+        desc: &SparseDesc,
+    ) -> CliResult<Self::Output>;
+}
+
+/// Where a sparse matrix comes from.
+#[derive(Debug, Clone)]
+pub(crate) struct SparseDesc {
+    /// Its format as stored (`csr`, `csc`, `coo`, ...).
+    pub(crate) format: String,
+    /// Its storage (`npz`, `anndata`).
+    pub(crate) storage: &'static str,
+}
+
+/// Whether a SOURCE holds a sparse matrix (a `.npz` archive) or a dense array.
+pub(crate) fn is_sparse(spec: &SourceSpec) -> CliResult<bool> {
+    Ok(detect(&spec.file)? == Format::Npz)
+}
+
+/// Opens the sparse matrix `spec` names and runs `visit` on it.
+///
+/// `.npz` archives are loaded into memory (`ooc-sparse` reads them whole) and converted
+/// to CSR, which streams rows to the scheduler.
+pub(crate) fn with_sparse<V: SparseVisit>(spec: &SourceSpec, visit: V) -> CliResult<V::Output> {
+    let path = spec.file.as_path();
+    if let Some(inner) = &spec.inner {
+        return Err(Failure::at(
+            path,
+            format!("is a .npz archive, so it has no inner path {inner:?}"),
+        ));
+    }
+    let info = npz_info(path)?;
+    let desc = SparseDesc {
+        format: info.format.name().to_string(),
+        storage: "npz",
+    };
+    macro_rules! npz {
+        ($t:ty) => {{
+            let m = ooc_sparse::load_npz::<$t>(path).at(path)?.into_csr();
+            visit.visit::<$t, _>(&m, &desc)
+        }};
+    }
+    dispatch_dtype!(info.dtype, npz)
+}
+
+/// What a scipy sparse `.npz` archive holds, or why it is not one.
+pub(crate) fn npz_info(path: &Path) -> CliResult<ooc_sparse::NpzInfo> {
+    ooc_sparse::npz_info(path).map_err(|e| {
+        Failure::at(
+            path,
+            format!("{e} (ooc reads .npz archives of sparse matrices, as scipy.sparse.save_npz writes them)"),
+        )
+    })
 }
 
 /// Checks that a raw file's length is exactly what `--dtype`, `--shape` and `--offset`
@@ -101,7 +164,7 @@ pub(crate) fn with_dense<V: DenseVisit>(
         }
         Format::Npz => Err(Failure::at(
             path,
-            "is a .npz archive: dense arrays are read from .npy, raw or HDF5 files",
+            "is a sparse .npz archive, which this command does not take",
         )),
         Format::Hdf5 => {
             let Some(inner) = spec.inner.as_deref() else {

@@ -11,13 +11,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use clap::Args;
-use ooc_core::{Complex, DType, MemoryReport, ReadBlock, mem};
-use ooc_linalg::{Along, LinalgError, Options, Scalar, max, min, sum};
+use ooc_core::{Complex, CsrBlock, DType, MemoryReport, ReadBlock, ReadSparseRows, mem};
+use ooc_linalg::{Along, LinalgError, Options, Scalar, max, min, plan_sparse, sum};
 use serde_json::{Value, json};
 
 use crate::failure::{AtPath, CliResult};
 use crate::matrix::{AsMatrix, Widened};
-use crate::open::{DenseVisit, with_dense};
+use crate::open::{DenseVisit, SparseDesc, SparseVisit, is_sparse, with_dense, with_sparse};
 use crate::output::{gb_per_s, human_bytes, human_duration, print_json};
 use crate::source::SourceSpec;
 use crate::{CommonArgs, RawArgs, progress};
@@ -58,6 +58,109 @@ pub(crate) struct Summary {
 pub(crate) trait Summarize: Scalar {
     /// Reduces `a` (a matrix view) to a [`Summary`].
     fn summarize<A: ReadBlock<Self>>(a: &A, opts: &Options) -> Result<Summary, LinalgError>;
+
+    /// Reduces the sparse matrix `a`, implicit zeros included, to a [`Summary`].
+    fn summarize_sparse<S: ReadSparseRows<Self>>(
+        a: &S,
+        opts: &Options,
+    ) -> Result<Summary, LinalgError>;
+}
+
+/// The stored values of `a`, row block by row block under the budget's plan.
+///
+/// `ooc-linalg` has no sparse reductions yet; this loop over the planned CSR blocks is the
+/// stand-in until it does.
+fn for_each_stored<T: Scalar, S: ReadSparseRows<T>>(
+    a: &S,
+    opts: &Options,
+    mut f: impl FnMut(&[T]),
+) -> Result<(), LinalgError> {
+    let offsets = a.row_offsets()?;
+    let plan = plan_sparse::<T>(&offsets, opts)?;
+    let mut block = CsrBlock::default();
+    for b in &plan.blocks {
+        a.read_rows(b.row0, b.rows, &mut block)?;
+        f(&block.data);
+    }
+    Ok(())
+}
+
+/// Summary of a sparse matrix of a real type, summed and compared as `W`.
+fn sparse_real<T, W, S>(
+    a: &S,
+    opts: &Options,
+    widen: fn(T) -> W,
+    to_f64: fn(W) -> f64,
+) -> Result<Summary, LinalgError>
+where
+    T: Scalar,
+    W: Scalar + PartialOrd + Into<Value>,
+    S: ReadSparseRows<T>,
+{
+    let [rows, cols] = a.sparse_shape();
+    let count = (rows as u64) * (cols as u64);
+    let nnz = a.nnz() as u64;
+    let mut total = W::default();
+    let mut lo: Option<W> = None;
+    let mut hi: Option<W> = None;
+    #[allow(clippy::eq_op)]
+    let nan = |v: W| v != v;
+    for_each_stored(a, opts, |values| {
+        for &v in values {
+            let w = widen(v);
+            total = total.plus(w);
+            lo = Some(match lo {
+                Some(l) if nan(l) || (!nan(w) && l <= w) => l,
+                _ => w,
+            });
+            hi = Some(match hi {
+                Some(h) if nan(h) || (!nan(w) && h >= w) => h,
+                _ => w,
+            });
+        }
+    })?;
+    if nnz < count {
+        // Entries not stored are zeros, and count as such (as scipy's min and max do).
+        let zero = W::default();
+        lo = Some(lo.map_or(zero, |l| if nan(l) || l <= zero { l } else { zero }));
+        hi = Some(hi.map_or(zero, |h| if nan(h) || h >= zero { h } else { zero }));
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let mean = (count > 0).then(|| json!(to_f64(total) / count as f64));
+    Ok(Summary {
+        count,
+        sum: total.into(),
+        min: lo.map(Into::into),
+        max: hi.map(Into::into),
+        mean,
+        nnz: Some(nnz),
+        passes: 1,
+    })
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn sparse_complex<T: Scalar, S: ReadSparseRows<T>>(
+    a: &S,
+    opts: &Options,
+    widen: fn(T) -> Complex<f64>,
+) -> Result<Summary, LinalgError> {
+    let [rows, cols] = a.sparse_shape();
+    let count = (rows as u64) * (cols as u64);
+    let mut total = Complex::new(0.0, 0.0);
+    for_each_stored(a, opts, |values| {
+        for &v in values {
+            total += widen(v);
+        }
+    })?;
+    Ok(Summary {
+        count,
+        sum: json!([total.re, total.im]),
+        min: None,
+        max: None,
+        mean: (count > 0).then(|| json!([total.re / count as f64, total.im / count as f64])),
+        nnz: Some(a.nnz() as u64),
+        passes: 1,
+    })
 }
 
 /// Sum, min, max and mean of a matrix of a real type `W`.
@@ -112,6 +215,14 @@ macro_rules! summarize_widened {
                 #[allow(clippy::cast_precision_loss)]
                 real::<$w, _>(&wide, opts, |v| v as f64)
             }
+
+            fn summarize_sparse<S: ReadSparseRows<Self>>(
+                a: &S,
+                opts: &Options,
+            ) -> Result<Summary, LinalgError> {
+                #[allow(clippy::cast_precision_loss)]
+                sparse_real(a, opts, <$w>::from, |v: $w| v as f64)
+            }
         }
     )*};
 }
@@ -125,6 +236,14 @@ macro_rules! summarize_direct {
                 #[allow(clippy::cast_precision_loss)]
                 real::<$t, _>(a, opts, |v| v as f64)
             }
+
+            fn summarize_sparse<S: ReadSparseRows<Self>>(
+                a: &S,
+                opts: &Options,
+            ) -> Result<Summary, LinalgError> {
+                #[allow(clippy::cast_precision_loss)]
+                sparse_real(a, opts, |v: $t| v, |v: $t| v as f64)
+            }
         }
     )*};
 }
@@ -134,11 +253,25 @@ impl Summarize for Complex<f32> {
     fn summarize<A: ReadBlock<Self>>(a: &A, opts: &Options) -> Result<Summary, LinalgError> {
         complex(&Widened::<_, Complex<f32>>::new(a, DType::C128), opts)
     }
+
+    fn summarize_sparse<S: ReadSparseRows<Self>>(
+        a: &S,
+        opts: &Options,
+    ) -> Result<Summary, LinalgError> {
+        sparse_complex(a, opts, |v| Complex::new(f64::from(v.re), f64::from(v.im)))
+    }
 }
 
 impl Summarize for Complex<f64> {
     fn summarize<A: ReadBlock<Self>>(a: &A, opts: &Options) -> Result<Summary, LinalgError> {
         complex(a, opts)
+    }
+
+    fn summarize_sparse<S: ReadSparseRows<Self>>(
+        a: &S,
+        opts: &Options,
+    ) -> Result<Summary, LinalgError> {
+        sparse_complex(a, opts, |v| v)
     }
 }
 
@@ -301,9 +434,62 @@ fn render(
     (j, text)
 }
 
+struct SparseStats<'c> {
+    common: &'c CommonArgs,
+    source: &'c str,
+}
+
+impl SparseVisit for SparseStats<'_> {
+    type Output = (Value, String);
+
+    fn visit<T: Summarize, S: ReadSparseRows<T>>(
+        self,
+        a: &S,
+        desc: &SparseDesc,
+    ) -> CliResult<Self::Output> {
+        let shape = a.sparse_shape();
+        let bytes = (a.nnz() * (std::mem::size_of::<T>() + std::mem::size_of::<usize>())) as u64;
+        let (summary, facts) = measured(self.common, bytes, "stats", |opts| {
+            T::summarize_sparse(a, opts)
+        });
+        let s = summary.at(Path::new(self.source))?;
+        let facts = RunFacts {
+            bytes_read: bytes,
+            ..facts
+        };
+        let (mut j, text) = render(self.source, T::DTYPE, &shape, &s, &facts, self.common);
+        j["sparse_format"] = json!(desc.format);
+        j["storage"] = json!(desc.storage);
+        let text = text.replacen(
+            &format!(", shape {shape:?}"),
+            &format!(
+                ", shape {shape:?}, sparse {} ({})",
+                desc.format, desc.storage
+            ),
+            1,
+        );
+        Ok((j, text))
+    }
+}
+
 /// Runs `ooc stats`.
 pub(crate) fn run(args: &StatsArgs, common: &CommonArgs) -> CliResult {
     let spec = SourceSpec::parse(&args.source);
+    if is_sparse(&spec)? {
+        let (json, text) = with_sparse(
+            &spec,
+            SparseStats {
+                common,
+                source: &args.source,
+            },
+        )?;
+        if args.json {
+            print_json(&json);
+        } else {
+            print!("{text}");
+        }
+        return Ok(());
+    }
     let (json, text) = with_dense(
         &spec,
         &args.raw,

@@ -1,0 +1,163 @@
+//! `ooc spy MATRIX OUT.png|OUT.svg`: the picture of where a sparse matrix has entries,
+//! drawn by `ooc-sparse` from rows streamed in blocks, written through a temporary name.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use ooc_core::ReadSparseRows;
+use serde_json::json;
+
+use crate::CommonArgs;
+use crate::dest::Destination;
+use crate::failure::{AtPath, CliResult, Failure};
+use crate::open::{SparseDesc, SparseVisit, is_sparse, with_sparse};
+use crate::output::print_json;
+use crate::source::SourceSpec;
+use crate::stats::{Summarize, measured};
+
+/// Arguments of `ooc spy`.
+#[allow(clippy::doc_markdown)] // doc comments are the --help text, shown verbatim
+#[derive(Debug, Args)]
+pub(crate) struct SpyArgs {
+    /// The sparse matrix: a scipy .npz archive.
+    matrix: String,
+    /// The picture: OUT.png or OUT.svg.
+    out: PathBuf,
+    /// Width in pixels (default: the matrix's aspect ratio, longest side 800).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=16384))]
+    width: Option<u32>,
+    /// Height in pixels (default: the matrix's aspect ratio, longest side 800).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=16384))]
+    height: Option<u32>,
+    /// Replace OUT if it exists.
+    #[arg(long)]
+    force: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy)]
+enum Picture {
+    Png,
+    Svg,
+}
+
+struct Spy<'c> {
+    args: &'c SpyArgs,
+    common: &'c CommonArgs,
+    picture: Picture,
+}
+
+impl SparseVisit for Spy<'_> {
+    type Output = ();
+
+    fn visit<T: Summarize, S: ReadSparseRows<T>>(self, a: &S, desc: &SparseDesc) -> CliResult {
+        let args = self.args;
+        let [rows, cols] = a.sparse_shape();
+        let (width, height) = picture_size(args.width, args.height, rows, cols);
+        let dest = Destination::new(&args.out, args.force)?;
+        let bytes = (a.nnz() * std::mem::size_of::<usize>()) as u64;
+        let (result, facts) = measured(self.common, bytes, "spy", |_| match self.picture {
+            Picture::Png => ooc_sparse::spy_png(dest.temp_path(), a, width, height),
+            Picture::Svg => ooc_sparse::spy_svg(dest.temp_path(), a, width, height),
+        });
+        result.at(&args.out)?;
+        dest.commit()?;
+        let facts = crate::stats::RunFacts {
+            bytes_read: bytes,
+            ..facts
+        };
+        if args.json {
+            let mut j = json!({
+                "matrix": args.matrix,
+                "out": args.out.display().to_string(),
+                "sparse_format": desc.format,
+                "shape": [rows, cols],
+                "nnz": a.nnz(),
+                "width": width,
+                "height": height,
+            });
+            if let (Some(map), serde_json::Value::Object(run)) = (j.as_object_mut(), facts.json()) {
+                map.extend(run);
+            }
+            print_json(&j);
+        } else {
+            println!(
+                "{}: {width} × {height} spy plot of {} ({} {rows} × {cols}, {} stored entries)\n  {}",
+                args.out.display(),
+                args.matrix,
+                desc.format,
+                a.nnz(),
+                facts.text(self.common)
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The picture's size: as given, or following the matrix's aspect ratio.
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss
+)]
+fn picture_size(width: Option<u32>, height: Option<u32>, rows: usize, cols: usize) -> (u32, u32) {
+    let aspect = rows.max(1) as f64 / cols.max(1) as f64; // height / width
+    let side = |v: f64| (v.round() as u32).clamp(1, 16384);
+    match (width, height) {
+        (Some(w), Some(h)) => (w, h),
+        (Some(w), None) => (w, side(f64::from(w) * aspect)),
+        (None, Some(h)) => (side(f64::from(h) / aspect), h),
+        (None, None) if aspect >= 1.0 => (side(800.0 / aspect), 800),
+        (None, None) => (800, side(800.0 * aspect)),
+    }
+}
+
+/// Runs `ooc spy`.
+pub(crate) fn run(args: &SpyArgs, common: &CommonArgs) -> CliResult {
+    let ext = args
+        .out
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let picture = match ext.as_deref() {
+        Some("png") => Picture::Png,
+        Some("svg") => Picture::Svg,
+        _ => {
+            return Err(Failure::usage(format!(
+                "{}: the picture must be a .png or .svg file",
+                args.out.display()
+            )));
+        }
+    };
+    let spec = SourceSpec::parse(&args.matrix);
+    if !is_sparse(&spec)? {
+        return Err(Failure::at(
+            &spec.file,
+            "spy draws sparse matrices (.npz); dense arrays need a dense-to-sparse row reader that ooc-sparse does not have yet",
+        ));
+    }
+    with_sparse(
+        &spec,
+        Spy {
+            args,
+            common,
+            picture,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::picture_size;
+
+    #[test]
+    fn sizes_follow_the_matrix_unless_given() {
+        assert_eq!(picture_size(None, None, 1000, 100_000), (800, 8));
+        assert_eq!(picture_size(None, None, 50, 30), (480, 800));
+        assert_eq!(picture_size(Some(300), None, 50, 30), (300, 500));
+        assert_eq!(picture_size(None, Some(100), 10, 20), (200, 100));
+        assert_eq!(picture_size(Some(7), Some(9), 1, 1), (7, 9));
+        assert_eq!(picture_size(None, None, 1, 1_000_000), (800, 1));
+    }
+}

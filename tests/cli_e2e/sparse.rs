@@ -1,0 +1,231 @@
+//! Sparse matrices in `.npz` archives: `info`, `stats` (implicit zeros included, as scipy
+//! counts them) and `gemv` (SpMV), checked against values computed here from the entries
+//! the test stored.
+
+use ooc::mmap::{MmapArray, Mode};
+use ooc::sparse::{CooMatrix, CsrMatrix, save_npz};
+
+use crate::support::{arg, fails, json, ok, python, run_python, value};
+
+/// Entries of a `rows × cols` test matrix: about one in five positions, as triplets.
+fn entries(rows: usize, cols: usize) -> Vec<(usize, usize, f64)> {
+    (0..rows * cols)
+        .filter(|k| value(*k + 7) > 0.6)
+        .map(|k| (k / cols, k % cols, value(k)))
+        .collect()
+}
+
+fn csr(rows: usize, cols: usize, e: &[(usize, usize, f64)]) -> CsrMatrix<f64> {
+    let mut indptr = vec![0; rows + 1];
+    for &(r, _, _) in e {
+        indptr[r + 1] += 1;
+    }
+    for r in 0..rows {
+        indptr[r + 1] += indptr[r];
+    }
+    let indices = e.iter().map(|t| t.1).collect();
+    let data = e.iter().map(|t| t.2).collect();
+    CsrMatrix::new([rows, cols], indptr, indices, data).unwrap()
+}
+
+#[test]
+fn csr_and_coo_archives_written_by_the_crate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rows, cols) = (41, 29);
+    let e = entries(rows, cols);
+    let csr_path = dir.path().join("m.npz");
+    save_npz(&csr_path, &csr(rows, cols, &e), true).unwrap();
+    let coo = CooMatrix::new(
+        [rows, cols],
+        e.iter().map(|t| t.0).collect(),
+        e.iter().map(|t| t.1).collect(),
+        e.iter().map(|t| t.2).collect(),
+    )
+    .unwrap();
+    let coo_path = dir.path().join("coo.npz");
+    save_npz(&coo_path, &coo, false).unwrap();
+
+    let sum: f64 = e.iter().map(|t| t.2).sum();
+    let min = e.iter().map(|t| t.2).fold(0.0_f64, f64::min); // implicit zeros count
+    let max = e.iter().map(|t| t.2).fold(0.0_f64, f64::max);
+    let x: Vec<f64> = (0..cols).map(|j| value(j + 999)).collect();
+    let mut expected = vec![0.0; rows];
+    for &(r, c, v) in &e {
+        expected[r] += v * x[c];
+    }
+    let x_path = dir.path().join("x.npy");
+    let mut xa = MmapArray::<f64>::create_npy(&x_path, &[cols], false).unwrap();
+    xa.as_slice_mut().unwrap().copy_from_slice(&x);
+    drop(xa);
+
+    for (path, format) in [(&csr_path, "csr"), (&coo_path, "coo")] {
+        let j = json(&ok(&["info", "--json", &arg(path)]));
+        assert_eq!(j["format"], "npz");
+        assert_eq!(j["sparse_format"], format);
+        assert_eq!(j["shape"], serde_json::json!([rows, cols]));
+        assert_eq!(j["dtype"], "f64");
+        assert_eq!(j["stored"], e.len());
+
+        let j = json(&ok(&["stats", "--json", &arg(path), "--budget", "2KiB"]));
+        assert_eq!(j["nnz"], e.len());
+        assert_eq!(j["elements"], rows * cols);
+        let s = j["sum"].as_f64().unwrap();
+        assert!(
+            (s - sum).abs() <= 1e-12 * sum.abs().max(1.0),
+            "{s} vs {sum}"
+        );
+        assert!((j["min"].as_f64().unwrap() - min).abs() <= 2.0 * f64::EPSILON);
+        assert!((j["max"].as_f64().unwrap() - max).abs() <= 2.0 * f64::EPSILON);
+        assert_eq!(j["sparse_format"], format);
+
+        let y = dir.path().join(format!("y_{format}.npy"));
+        let j = json(&ok(&[
+            "gemv",
+            &arg(path),
+            &arg(&x_path),
+            "-o",
+            &arg(&y),
+            "--json",
+            "--threads",
+            "2",
+        ]));
+        assert_eq!(j["kind"], format!("sparse {format}"));
+        let found = MmapArray::<f64>::open_npy(&y, Mode::ReadOnly).unwrap();
+        for (f, e) in found.as_slice().iter().zip(&expected) {
+            assert!((f - e).abs() <= 1e-12 * e.abs().max(1.0), "{f} vs {e}");
+        }
+    }
+}
+
+#[test]
+fn integer_matrices_count_implicit_zeros_in_min_and_max() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = CsrMatrix::new(
+        [3, 4],
+        vec![0, 2, 2, 3],
+        vec![0, 3, 1],
+        vec![-5_i32, -2, -9],
+    )
+    .unwrap();
+    let path = dir.path().join("neg.npz");
+    save_npz(&path, &m, true).unwrap();
+    let j = json(&ok(&["stats", "--json", &arg(&path)]));
+    assert_eq!(j["sum"], -16);
+    assert_eq!(j["min"], -9);
+    assert_eq!(j["max"], 0);
+    assert_eq!(j["nnz"], 3);
+    assert_eq!(j["elements"], 12);
+}
+
+#[test]
+fn bad_archives_and_operands() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = CsrMatrix::new([2, 2], vec![0, 1, 2], vec![0, 1], vec![1.0_f32, 2.0]).unwrap();
+    let path = dir.path().join("m.npz");
+    save_npz(&path, &m, true).unwrap();
+    let x3 = dir.path().join("x3.npy");
+    drop(MmapArray::<f32>::create_npy(&x3, &[3], false).unwrap());
+    fails(
+        &["gemv", &arg(&path), &arg(&x3)],
+        1,
+        &["m.npz", "2 × 2", "x3.npy", "[3]"],
+    );
+    fails(
+        &["stats", &format!("{}:/data", path.display())],
+        1,
+        &["m.npz", "/data"],
+    );
+    // A zip that is not a scipy sparse archive.
+    let zip = dir.path().join("plain.npz");
+    let mut bytes = b"PK\x03\x04".to_vec();
+    bytes.extend_from_slice(&[0; 60]);
+    std::fs::write(&zip, bytes).unwrap();
+    fails(&["info", &arg(&zip)], 1, &["plain.npz", "sparse"]);
+}
+
+#[test]
+fn archives_written_by_scipy() {
+    let Some(py) = python("sparse::archives_written_by_scipy") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_python(
+        &py,
+        dir.path(),
+        "import numpy as np, scipy.sparse as sp\n\
+         a = sp.random(60, 35, density=0.15, format='csc', dtype=np.float32, random_state=3)\n\
+         sp.save_npz('a.npz', a)\n\
+         x = np.linspace(-1, 1, 35).astype(np.float32)\n\
+         np.save('x.npy', x)\n\
+         np.save('y.npy', a @ x)\n\
+         print(a.nnz, repr(float(a.sum(dtype=np.float64))), repr(float(a.max())))\n",
+    );
+    let v: Vec<&str> = out.split_whitespace().collect();
+    let a = arg(&dir.path().join("a.npz"));
+    let j = json(&ok(&["stats", "--json", &a]));
+    assert_eq!(j["sparse_format"], "csc");
+    assert_eq!(j["nnz"].to_string(), v[0]);
+    let sum: f64 = v[1].parse().unwrap();
+    assert!((j["sum"].as_f64().unwrap() - sum).abs() <= 1e-9 * sum.abs().max(1.0));
+    assert!((j["max"].as_f64().unwrap() - v[2].parse::<f64>().unwrap()).abs() < 1e-12);
+    let y = dir.path().join("ours.npy");
+    ok(&["gemv", &a, &arg(&dir.path().join("x.npy")), "-o", &arg(&y)]);
+    let ours = MmapArray::<f32>::open_npy(&y, Mode::ReadOnly).unwrap();
+    let theirs = MmapArray::<f32>::open_npy(dir.path().join("y.npy"), Mode::ReadOnly).unwrap();
+    for (o, t) in ours.as_slice().iter().zip(theirs.as_slice()) {
+        assert!((o - t).abs() <= 1e-5 * t.abs().max(1.0), "{o} vs {t}");
+    }
+}
+
+#[test]
+fn spy_plots_as_png_and_svg() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rows, cols) = (60, 90);
+    let path = dir.path().join("m.npz");
+    save_npz(&path, &csr(rows, cols, &entries(rows, cols)), true).unwrap();
+    let png = dir.path().join("m.png");
+    let j = json(&ok(&["spy", &arg(&path), &arg(&png), "--json"]));
+    // Default size: the matrix's aspect ratio, longest side 800.
+    assert_eq!(
+        (j["width"].as_u64(), j["height"].as_u64()),
+        (Some(800), Some(533))
+    );
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), 800);
+    assert_eq!(u32::from_be_bytes(bytes[20..24].try_into().unwrap()), 533);
+
+    let svg = dir.path().join("m.svg");
+    ok(&[
+        "spy",
+        &arg(&path),
+        &arg(&svg),
+        "--width",
+        "90",
+        "--height",
+        "60",
+    ]);
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        text.contains("<svg") && text.contains("width=\"90\""),
+        "{text}"
+    );
+    assert!(text.contains("<rect"), "{text}");
+
+    fails(&["spy", &arg(&path), &arg(&svg)], 1, &["m.svg", "--force"]);
+    fails(&["spy", &arg(&path), "m.jpg"], 2, &["m.jpg", ".png"]);
+    let dense = dir.path().join("d.npy");
+    drop(MmapArray::<f32>::create_npy(&dense, &[2, 2], false).unwrap());
+    fails(
+        &["spy", &arg(&dense), &arg(&dir.path().join("d.png"))],
+        1,
+        &["d.npy", "sparse"],
+    );
+    let mut names: Vec<String> = crate::support::files_in(dir.path())
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["d.npy", "m.npz", "m.png", "m.svg"]);
+}
