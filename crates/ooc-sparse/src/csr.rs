@@ -54,9 +54,33 @@ pub(crate) fn validate_compressed(
     data_len: usize,
     what: &'static str,
 ) -> Result<bool> {
+    validate_indptr(major, indptr, indices.len())?;
+    if data_len != indices.len() {
+        return Err(SparseError::LengthMismatch {
+            what: "data",
+            expected: indices.len(),
+            found: data_len,
+        });
+    }
+    if let Some(pos) = indices.iter().position(|&j| j >= minor) {
+        return Err(SparseError::IndexOutOfRange {
+            what,
+            pos,
+            index: indices[pos],
+            bound: minor,
+        });
+    }
+    Ok(indptr
+        .windows(2)
+        .all(|w| indices[w[0]..w[1]].windows(2).all(|p| p[0] < p[1])))
+}
+
+/// Checks a row (or column) pointer: `major + 1` entries, starting at 0, never
+/// decreasing, ending at `nnz`.
+pub(crate) fn validate_indptr(major: usize, indptr: &[usize], nnz: usize) -> Result<()> {
     let expected = major.checked_add(1).ok_or(SparseError::ShapeOverflow {
         rows: major,
-        cols: minor,
+        cols: 0,
     })?;
     if indptr.len() != expected {
         return Err(SparseError::IndptrLength {
@@ -77,30 +101,10 @@ pub(crate) fn validate_compressed(
         }
     }
     let end = indptr[major];
-    if end != indices.len() {
-        return Err(SparseError::IndptrEnd {
-            end,
-            nnz: indices.len(),
-        });
+    if end != nnz {
+        return Err(SparseError::IndptrEnd { end, nnz });
     }
-    if data_len != indices.len() {
-        return Err(SparseError::LengthMismatch {
-            what: "data",
-            expected: indices.len(),
-            found: data_len,
-        });
-    }
-    if let Some(pos) = indices.iter().position(|&j| j >= minor) {
-        return Err(SparseError::IndexOutOfRange {
-            what,
-            pos,
-            index: indices[pos],
-            bound: minor,
-        });
-    }
-    Ok(indptr
-        .windows(2)
-        .all(|w| indices[w[0]..w[1]].windows(2).all(|p| p[0] < p[1])))
+    Ok(())
 }
 
 /// Transposes a compressed structure (counting sort on the minor index). The output is

@@ -16,6 +16,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod anndata;
 mod bsr;
 mod coo;
 mod csc;
@@ -30,6 +31,10 @@ mod parallel;
 mod random;
 mod spy;
 
+pub use anndata::{
+    ANNDATA_ENCODING_VERSION, AnnDataInfo, AnnDataMatrix, H5CsrRows, H5SparseOptions, anndata_info,
+    load_anndata, read_anndata, save_anndata, write_anndata,
+};
 pub use bsr::BsrMatrix;
 pub use coo::CooMatrix;
 pub use csc::CscMatrix;
