@@ -4,6 +4,7 @@
 //! - `bench`: the benchmark workloads with machine ceilings and ratios.
 //! - `fuzz`, `crash`, `miri`, `valgrind`: the reliability campaigns (RELIABILITY.md).
 
+mod bench;
 mod crash;
 mod fuzz;
 mod miri;
@@ -41,6 +42,7 @@ fn try_main() -> Result {
         "crash" => crash::run(rest),
         "miri" => miri::run(rest),
         "valgrind" => sanitize::run(rest),
+        "bench" => bench::run(rest),
         "help" | "--help" | "-h" => {
             println!("usage: cargo xtask <test|bench> [options]\n");
             println!("  test   install system dependencies, then fmt, clippy, tests, doc tests");
@@ -48,6 +50,9 @@ fn try_main() -> Result {
             println!("  crash  kill writers at random points, check what they left");
             println!("  miri   unsafe code under Miri, nightly (--cases N, --runs R, SUITE)");
             println!("  valgrind  the HDF5 parallel read path under memcheck (--runs R, FILTER)");
+            println!(
+                "  bench  workloads with machine ceilings and ratios (`cargo xtask bench --help`)"
+            );
             Ok(())
         }
         other => Err(format!("unknown command {other:?}; try `cargo xtask help`")),

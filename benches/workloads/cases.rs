@@ -1,0 +1,170 @@
+//! The registry of workloads: what each case is called, which prepared data it reads,
+//! which ceiling it is compared with, its Python equivalents, and how to run it and check
+//! its result. `workloads list` prints this table for `cargo xtask bench`, which keeps no
+//! second copy of it.
+
+use serde_json::{Value, json};
+
+use crate::ceilings;
+use crate::data::{Dataset, Result};
+use crate::measure::{Ctx, Outcome};
+use crate::scale::Sizes;
+
+/// Which measured ceiling a case's throughput is divided by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ceiling {
+    /// This case is itself a ceiling.
+    Itself,
+    /// Memory read bandwidth.
+    Memory,
+    /// Sequential file read: from the page cache, or from the disk in a cold run.
+    FileRead,
+    /// Sequential file write, synced.
+    FileWrite,
+}
+
+impl Ceiling {
+    /// The name of the ceiling case, as `cargo xtask bench` looks it up.
+    pub(crate) fn name(self, cold: bool) -> &'static str {
+        match self {
+            Ceiling::Itself => "",
+            Ceiling::Memory => "ceiling-memory",
+            Ceiling::FileRead if cold => "ceiling-read-cold",
+            Ceiling::FileRead => "ceiling-read-warm",
+            Ceiling::FileWrite => "ceiling-write",
+        }
+    }
+}
+
+/// One workload.
+pub(crate) struct Case {
+    /// Unique name, used by `--filter`.
+    pub(crate) name: &'static str,
+    /// Group shown in the report (ceilings, fill, gemv, sparse).
+    pub(crate) group: &'static str,
+    /// One line saying what it does.
+    pub(crate) about: &'static str,
+    /// The ceiling it is compared with.
+    pub(crate) ceiling: Ceiling,
+    /// Prepared data it reads.
+    pub(crate) inputs: &'static [Dataset],
+    /// Whether a cold-cache variant makes sense (it reads prepared files).
+    pub(crate) coldable: bool,
+    /// A fixed thread count, for cases that compare thread counts.
+    pub(crate) threads: Option<usize>,
+    /// Equivalent Python workloads in `benches/python/workloads.py`.
+    pub(crate) python: &'static [&'static str],
+    /// Whether the checksum of the Python side must equal ours (same input files).
+    pub(crate) same_checksum: bool,
+    /// Runs it once.
+    pub(crate) run: fn(&Ctx) -> Result<Outcome>,
+    /// The checksum a correct run produces, computed the simple way.
+    pub(crate) reference: fn(&Ctx) -> Result<f64>,
+    /// Relative tolerance of the checksum comparison.
+    pub(crate) tolerance: f64,
+}
+
+impl Case {
+    /// Sizes and file names the Python side needs, derived from the same table.
+    pub(crate) fn params(&self, sizes: &Sizes) -> Value {
+        json!({
+            "fill": sizes.fill,
+            "fill_chunk": sizes.fill_chunk,
+            "gemv": sizes.gemv,
+            "gemv_small_chunk": sizes.gemv_small_chunk,
+            "gemv_gzip_chunk": sizes.gemv_gzip_chunk,
+            "sparse": sizes.sparse,
+            "density": sizes.density,
+            "budget": sizes.budget,
+            "inputs": self.inputs.iter().map(|d| d.file_name()).collect::<Vec<_>>(),
+        })
+    }
+
+    /// The line `workloads list` prints for this case.
+    pub(crate) fn describe(&self, sizes: &Sizes) -> String {
+        json!({
+            "name": self.name,
+            "group": self.group,
+            "about": self.about,
+            "ceiling": self.ceiling.name(false),
+            "ceiling_cold": self.ceiling.name(true),
+            "inputs": self.inputs.iter().map(|d| d.name()).collect::<Vec<_>>(),
+            "coldable": self.coldable,
+            "threads": self.threads,
+            "python": self.python,
+            "same_checksum": self.same_checksum,
+            "params": self.params(sizes),
+        })
+        .to_string()
+    }
+}
+
+/// Every case, ceilings first.
+pub(crate) fn all() -> Vec<Case> {
+    let mut cases = vec![
+        Case {
+            name: "ceiling-memory",
+            group: "ceiling",
+            about: "parallel sum over resident memory (memory read bandwidth)",
+            ceiling: Ceiling::Itself,
+            inputs: &[],
+            coldable: false,
+            threads: None,
+            python: &[],
+            same_checksum: false,
+            run: ceilings::memory,
+            reference: ceilings::memory_reference,
+            tolerance: 0.0,
+        },
+        Case {
+            name: "ceiling-read-warm",
+            group: "ceiling",
+            about: "sequential read of the GEMV matrix file from the page cache",
+            ceiling: Ceiling::Itself,
+            inputs: &[Dataset::Dense],
+            coldable: false,
+            threads: None,
+            python: &[],
+            same_checksum: false,
+            run: ceilings::read_warm,
+            reference: ceilings::read_reference,
+            tolerance: 0.0,
+        },
+        Case {
+            name: "ceiling-read-cold",
+            group: "ceiling",
+            about: "sequential read of the GEMV matrix file after posix_fadvise(DONTNEED)",
+            ceiling: Ceiling::Itself,
+            inputs: &[Dataset::Dense],
+            coldable: false,
+            threads: None,
+            python: &[],
+            same_checksum: false,
+            run: ceilings::read_cold,
+            reference: ceilings::read_reference,
+            tolerance: 0.0,
+        },
+        Case {
+            name: "ceiling-write",
+            group: "ceiling",
+            about: "sequential write of the fill's bytes, synced to disk",
+            ceiling: Ceiling::Itself,
+            inputs: &[],
+            coldable: false,
+            threads: None,
+            python: &[],
+            same_checksum: false,
+            run: ceilings::write,
+            reference: ceilings::write_reference,
+            tolerance: 0.0,
+        },
+    ];
+    cases.extend(crate::fill::cases());
+    cases.extend(crate::dense::cases());
+    cases
+}
+
+/// The case called `name`.
+pub(crate) fn find(name: &str) -> Option<Case> {
+    all().into_iter().find(|c| c.name == name)
+}

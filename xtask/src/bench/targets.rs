@@ -1,0 +1,204 @@
+//! The performance targets of the ooc-linalg and performance issues, checked against the
+//! figures of one run. A target whose cases did not run is not listed: only what was
+//! measured is judged.
+
+use crate::bench::results::{Report, Row};
+
+/// One judged target.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    pub(crate) name: String,
+    pub(crate) measured: String,
+    pub(crate) met: bool,
+}
+
+impl Target {
+    /// `met` or `MISSED`.
+    pub(crate) fn verdict(&self) -> &'static str {
+        if self.met { "met" } else { "MISSED" }
+    }
+}
+
+fn median(row: &Row) -> Option<f64> {
+    row.ooc
+        .error
+        .is_none()
+        .then(|| row.ooc.seconds().map(|s| s.median))
+        .flatten()
+}
+
+fn python_median(row: &Row, variant: &str) -> Option<f64> {
+    let p = row.python.iter().find(|p| p.variant == variant)?;
+    p.runs
+        .error
+        .is_none()
+        .then(|| p.runs.seconds().map(|s| s.median))
+        .flatten()
+}
+
+/// Every target the report has the figures for.
+pub(crate) fn judge(report: &Report) -> Vec<Target> {
+    let mut out = Vec::new();
+    let mut push = |name: &str, value: f64, goal: f64, what: String| {
+        out.push(Target {
+            name: name.to_string(),
+            measured: format!("{value:.2} (goal ≥ {goal}): {what}"),
+            met: value >= goal,
+        });
+    };
+    let row = |case: &str, cold: bool| report.row(case, cold);
+
+    // A ratio of a case to its own ceiling.
+    for (case, cold, goal, name) in [
+        (
+            "gemv-mmap",
+            false,
+            0.8,
+            "warm mmap GEMV vs memory bandwidth",
+        ),
+        (
+            "gemv-mmap",
+            true,
+            0.8,
+            "cold mmap GEMV vs cold sequential read",
+        ),
+        (
+            "gemv-h5-contig-scheduler",
+            true,
+            0.8,
+            "cold HDF5 GEMV vs cold sequential read",
+        ),
+        (
+            "gemv-huge-mmap",
+            false,
+            0.8,
+            "GEMV larger than RAM vs cold sequential read",
+        ),
+    ] {
+        if let Some(r) = row(case, cold).and_then(|r| r.ratio(&report.ceilings)) {
+            let ceiling = row(case, cold).map_or("", |r| r.ceiling_name()).to_string();
+            push(name, r, goal, format!("{case} / {ceiling}"));
+        }
+    }
+    // A case against another ooc case: speedup = their time / our time.
+    for (fast, slow, goal, name) in [
+        (
+            "gemv-h5-contig-scheduler",
+            "gemv-mmap",
+            0.8,
+            "HDF5 contiguous GEMV vs ooc's mmap path",
+        ),
+        (
+            "gemv-h5-advisor",
+            "gemv-mmap",
+            0.8,
+            "HDF5 advisor-chunked GEMV vs ooc's mmap path",
+        ),
+        (
+            "gemv-h5-gzip-parallel-2t",
+            "gemv-h5-gzip-parallel-1t",
+            1.8,
+            "deflate GEMV, 2 threads vs 1",
+        ),
+    ] {
+        if let (Some(a), Some(b)) = (
+            row(fast, false).and_then(median),
+            row(slow, false).and_then(median),
+        ) {
+            push(name, b / a, goal, format!("{slow} time / {fast} time"));
+        }
+    }
+    // ooc against Python, same files.
+    for (case, cold, variant, goal, name) in [
+        (
+            "gemv-mmap",
+            false,
+            "numpy-memmap-dot",
+            1.5,
+            "mmap GEMV vs np.dot on np.memmap",
+        ),
+        (
+            "gemv-h5-contig-scheduler",
+            false,
+            "h5py-rows",
+            2.0,
+            "HDF5 GEMV vs h5py row loop",
+        ),
+        (
+            "gemv-h5-contig-scheduler",
+            false,
+            "dask",
+            3.0,
+            "HDF5 GEMV vs dask",
+        ),
+        (
+            "gemv-h5-gzip-parallel",
+            false,
+            "h5py-blocked",
+            2.5,
+            "deflate GEMV vs h5py blocked",
+        ),
+        (
+            "gemv-h5-gzip-parallel",
+            false,
+            "dask",
+            2.5,
+            "deflate GEMV vs dask",
+        ),
+        (
+            "fill-h5-chunked",
+            false,
+            "h5py-fill-chunked",
+            20.0,
+            "fill into (100, 100) chunks vs h5py",
+        ),
+        (
+            "fill-mmap",
+            false,
+            "numpy-memmap-fill",
+            1.0,
+            "fill memory map vs numpy",
+        ),
+        (
+            "fill-h5-contig",
+            false,
+            "h5py-fill-contig",
+            1.0,
+            "fill contiguous HDF5 vs h5py",
+        ),
+        (
+            "sparse-random",
+            false,
+            "scipy-random",
+            3.0,
+            "sparse random vs scipy (Generator)",
+        ),
+        (
+            "spmv-csr",
+            false,
+            "scipy-spmv-csr",
+            1.8,
+            "CSR SpMV vs scipy",
+        ),
+        (
+            "convert-csr-dok",
+            false,
+            "scipy-csr-todok",
+            5.0,
+            "CSR → DOK vs scipy",
+        ),
+        (
+            "convert-csr-lil",
+            false,
+            "scipy-csr-tolil",
+            5.0,
+            "CSR → LIL vs scipy",
+        ),
+    ] {
+        let Some(r) = row(case, cold) else { continue };
+        if let (Some(a), Some(b)) = (median(r), python_median(r, variant)) {
+            push(name, b / a, goal, format!("{variant} time / {case} time"));
+        }
+    }
+    out
+}
