@@ -151,6 +151,10 @@ impl File {
 
     /// Opens a file in `mode` with a chunk cache of the given size for each dataset.
     ///
+    /// The settings apply when the library opens the file: if this process still has it
+    /// open (another [`File`], or a [`Dataset`](crate::Dataset) or [`Group`] of it still
+    /// alive), the library reuses that open file and its cache settings.
+    ///
     /// # Errors
     /// As the mode's own constructor.
     pub fn open_with_cache(path: impl AsRef<Path>, mode: Mode, cache: ChunkCache) -> Result<File> {

@@ -126,6 +126,9 @@ impl<T: Element> RowWriter<'_, T> {
             self.block_start += 1;
             return Ok(());
         }
+        if self.buffered == 0 {
+            self.buf.reserve_exact(self.block_len() * self.row_len);
+        }
         self.buf.extend_from_slice(row);
         self.buffered += 1;
         if self.buffered == self.block_len() || next + 1 == rows {
