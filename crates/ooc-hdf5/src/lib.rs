@@ -41,5 +41,5 @@ pub use error::{Error, Result};
 pub use file::{ChunkCache, File, Mode};
 pub use group::{Group, Member, MemberKind};
 pub use ooc_core::{ArrayMeta, ReadBlock, Region, WriteBlock};
-pub use parallel::{ParallelReader, ReadPath};
+pub use parallel::{MAX_INDEXED_CHUNKS, ParallelReader, ReadPath};
 pub use rows::RowWriter;

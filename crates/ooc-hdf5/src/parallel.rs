@@ -30,6 +30,10 @@ use crate::decode::Scratch;
 use crate::error::{Context, Error, Result};
 use crate::raw::{self, Id, MAX_RANK};
 
+/// Chunk grids larger than this are read through the library rather than indexed (the
+/// index takes 24 bytes and one library query per chunk).
+pub const MAX_INDEXED_CHUNKS: usize = 1 << 22;
+
 /// How a [`ParallelReader`] reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadPath {
@@ -219,6 +223,23 @@ fn inspect(ds: &Dataset) -> Result<(Source, ReadPath)> {
             };
             if info.partial_unfiltered {
                 return library("partial edge chunks are stored unfiltered");
+            }
+            let chunk = ds.chunk().unwrap_or_default();
+            let grid = ds
+                .shape()
+                .iter()
+                .zip(chunk)
+                .try_fold(1_usize, |acc, (&d, &c)| {
+                    acc.checked_mul(d.div_ceil(c.max(1)))
+                });
+            match grid {
+                Some(n) if n <= MAX_INDEXED_CHUNKS => {}
+                _ => {
+                    return library(format!(
+                        "the chunk grid {:?} / {chunk:?} has more than {MAX_INDEXED_CHUNKS} chunks",
+                        ds.shape()
+                    ));
+                }
             }
             let index = chunk_index(ds, pipeline, info.fill).context(ctx)?;
             Ok((

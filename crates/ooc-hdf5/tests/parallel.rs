@@ -283,3 +283,30 @@ fn corrupt_chunks_are_typed_errors() {
         "{err:?}"
     );
 }
+
+#[test]
+fn huge_chunk_grids_are_not_indexed() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = File::create(dir.path().join("h.h5")).unwrap();
+    // 2^23 chunks of one element, none written: indexing them would take millions of
+    // library queries, so the reader uses the library.
+    let mut ds = f
+        .new_dataset::<u8>("x")
+        .shape([1 << 12, 1 << 11])
+        .chunk([1, 1])
+        .fill_value(3)
+        .create()
+        .unwrap();
+    ds.write_region(&Region::block(5, 5, 1, 2), &[1_u8, 2])
+        .unwrap();
+    let reader = ds.parallel_reader().unwrap();
+    match reader.path() {
+        ReadPath::Library(why) => assert!(why.contains("chunks"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    let mut got = [0_u8; 4];
+    reader
+        .read_region(&Region::block(5, 4, 1, 4), &mut got)
+        .unwrap();
+    assert_eq!(got, [3, 1, 2, 3]);
+}
