@@ -5,6 +5,15 @@
 //! Built on the `hdf5` crate (hdf5-metno) and the system libhdf5. The library's automatic
 //! printing of error stacks to stderr is silenced; its messages are kept in [`Error`].
 //!
+//! - [`File`] (h5py's `w`, `w-`/`x`, `r`, `r+`, `a`; [`ChunkCache`] settings) dereferences
+//!   to its root [`Group`]: groups by path, [`Member`] listings, attributes ([`AttrValue`]).
+//! - [`DatasetBuilder`] and [`Dataset`]: element type, shape, chunks, maximum shape,
+//!   deflate, shuffle, fill value; hyperslab reads and writes; [`Dataset::describe`];
+//!   [`RowWriter`] for row-by-row filling of chunked datasets.
+//! - [`ChunkAdvice`]: chunk shapes for an [`AccessPattern`], [`ChunkWarning`]s.
+//! - [`ParallelReader`]: reads without the library lock ([`ReadPath`] says how).
+//! - `Dataset` and `ParallelReader` implement the `ooc-core` block traits.
+//!
 //! ```
 //! use ooc_hdf5::{File, ReadBlock, Region};
 //! let dir = tempfile::tempdir()?;
@@ -43,3 +52,11 @@ pub use group::{Group, Member, MemberKind};
 pub use ooc_core::{ArrayMeta, ReadBlock, Region, WriteBlock};
 pub use parallel::{MAX_INDEXED_CHUNKS, ParallelReader, ReadPath};
 pub use rows::RowWriter;
+
+/// The names most programs using HDF5 through ooc need, for `use ooc_hdf5::prelude::*`.
+pub mod prelude {
+    pub use crate::{
+        AccessPattern, ArrayMeta, ChunkAdvice, Dataset, File, Group, Mode, ParallelReader,
+        ReadBlock, Region, WriteBlock,
+    };
+}
