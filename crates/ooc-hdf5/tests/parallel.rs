@@ -310,3 +310,65 @@ fn huge_chunk_grids_are_not_indexed() {
         .unwrap();
     assert_eq!(got, [3, 1, 2, 3]);
 }
+
+/// Chunks whose filter mask says some filters were skipped (written directly, as the
+/// library does when an optional filter fails) decode by skipping exactly those filters.
+#[test]
+fn filter_masks_skip_filters_per_chunk() {
+    use flate2::{Compression, write::ZlibEncoder};
+    use std::io::Write;
+
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("mask.h5");
+    let values: Vec<u16> = (0..8 * 4).map(|i| 1000 + i * 37).collect();
+    {
+        let f = File::create(&p).unwrap();
+        f.new_dataset::<u16>("m")
+            .shape([8, 4])
+            .chunk([4, 4])
+            .shuffle()
+            .deflate(5)
+            .create()
+            .unwrap();
+    }
+    // Chunk 0: shuffle skipped (bit 0), only deflated. Chunk 1: both skipped, raw bytes.
+    let chunk0: &[u8] = bytemuck::cast_slice(&values[..16]);
+    let mut z = ZlibEncoder::new(Vec::new(), Compression::new(5));
+    z.write_all(chunk0).unwrap();
+    let deflated = z.finish().unwrap();
+    let chunk1: &[u8] = bytemuck::cast_slice(&values[16..]);
+    {
+        let f = hdf5::File::open_rw(&p).unwrap();
+        let ds = f.dataset("m").unwrap();
+        for (offset, mask, bytes) in [
+            ([0_u64, 0], 0b01_u32, &deflated[..]),
+            ([4, 0], 0b11, chunk1),
+        ] {
+            let status = hdf5::sync::sync(|| {
+                // SAFETY: the dataset is open; `offset` has its rank; `bytes` is live.
+                unsafe {
+                    hdf5_sys::h5d::H5Dwrite_chunk(
+                        ds.id(),
+                        hdf5_sys::h5p::H5P_DEFAULT,
+                        mask,
+                        offset.as_ptr(),
+                        bytes.len(),
+                        bytes.as_ptr().cast(),
+                    )
+                }
+            });
+            assert!(status >= 0, "direct chunk write failed");
+        }
+    }
+    let f = File::open(&p).unwrap();
+    let ds = f.dataset("m").unwrap();
+    let lib = ds.read_vec::<u16>().unwrap();
+    assert_eq!(lib, values, "library path");
+    let reader = ds.parallel_reader().unwrap();
+    assert_eq!(reader.path(), &ReadPath::Chunked);
+    let mut fast = vec![0_u16; 32];
+    reader
+        .read_region(&Region::full(&[8, 4]), &mut fast)
+        .unwrap();
+    assert_eq!(fast, values, "parallel path");
+}
