@@ -1,9 +1,11 @@
-//! Sparse matrices in `.npz` archives: `info`, `stats` (implicit zeros included, as scipy
+//! Sparse matrices in `.npz` archives and anndata groups: `info`, `stats` (implicit zeros included, as scipy
 //! counts them) and `gemv` (SpMV), checked against values computed here from the entries
 //! the test stored.
 
 use ooc::mmap::{MmapArray, Mode};
-use ooc::sparse::{CooMatrix, CsrMatrix, save_npz};
+use ooc::sparse::{
+    CooMatrix, CsrMatrix, H5SparseOptions, load_anndata, load_npz, save_anndata, save_npz,
+};
 
 use crate::support::{arg, fails, json, ok, python, run_python, value};
 
@@ -228,4 +230,164 @@ fn spy_plots_as_png_and_svg() {
         .collect();
     names.sort();
     assert_eq!(names, ["d.npy", "m.npz", "m.png", "m.svg"]);
+}
+
+#[test]
+fn anndata_groups_stream_and_convert_both_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rows, cols) = (53, 31);
+    let e = entries(rows, cols);
+    let m = csr(rows, cols, &e);
+    let h5 = dir.path().join("a.h5ad");
+    save_anndata(&h5, "X", &m, H5SparseOptions::default()).unwrap();
+    save_anndata(&h5, "layers/t", &m.to_csc(), H5SparseOptions::default()).unwrap();
+    let x_src = format!("{}:/X", h5.display());
+
+    let info = json(&ok(&["info", "--json", &arg(&h5)]));
+    let objects = info["objects"].as_array().unwrap();
+    for (path, format) in [("/X", "csr"), ("/layers/t", "csc")] {
+        let o = objects.iter().find(|o| o["path"] == path).unwrap();
+        assert_eq!(o["kind"], "sparse");
+        assert_eq!(o["sparse_format"], format);
+        assert_eq!(o["shape"], serde_json::json!([rows, cols]));
+        assert_eq!(o["nnz"], e.len());
+        assert_eq!(o["dtype"], "f64");
+    }
+
+    let sum: f64 = e.iter().map(|t| t.2).sum();
+    for source in [x_src.clone(), format!("{}:/layers/t", h5.display())] {
+        let j = json(&ok(&["stats", "--json", &source, "--budget", "4KiB"]));
+        assert_eq!(j["storage"], "anndata");
+        assert_eq!(j["nnz"], e.len());
+        let s = j["sum"].as_f64().unwrap();
+        assert!(
+            (s - sum).abs() <= 1e-12 * sum.abs().max(1.0),
+            "{s} vs {sum}"
+        );
+    }
+
+    // SpMV streamed from the CSR group, under a budget of a few rows.
+    let x: Vec<f64> = (0..cols).map(|j| value(j + 77)).collect();
+    let x_path = dir.path().join("x.npy");
+    let mut xa = MmapArray::<f64>::create_npy(&x_path, &[cols], false).unwrap();
+    xa.as_slice_mut().unwrap().copy_from_slice(&x);
+    drop(xa);
+    let y = dir.path().join("y.npy");
+    ok(&[
+        "gemv",
+        &x_src,
+        &arg(&x_path),
+        "-o",
+        &arg(&y),
+        "--budget",
+        "4KiB",
+    ]);
+    let mut expected = vec![0.0; rows];
+    for &(r, c, v) in &e {
+        expected[r] += v * x[c];
+    }
+    let found = MmapArray::<f64>::open_npy(&y, Mode::ReadOnly).unwrap();
+    for (f, e) in found.as_slice().iter().zip(&expected) {
+        assert!((f - e).abs() <= 1e-12 * e.abs().max(1.0), "{f} vs {e}");
+    }
+
+    // anndata → npz → anndata in another file, entries unchanged.
+    let npz = dir.path().join("x.npz");
+    ok(&["convert", &x_src, &arg(&npz)]);
+    assert_eq!(load_npz::<f64>(&npz).unwrap().into_csr(), m);
+    let out = dir.path().join("out.h5");
+    ok(&[
+        "convert",
+        &arg(&npz),
+        &format!("{}:/g/X", out.display()),
+        "--deflate",
+        "4",
+    ]);
+    assert_eq!(load_anndata::<f64>(&out, "g/X").unwrap().into_csr(), m);
+    // Adding a second group keeps the first; an existing name is refused.
+    ok(&[
+        "convert",
+        &format!("{}:/layers/t", h5.display()),
+        &format!("{}:/t", out.display()),
+    ]);
+    assert_eq!(load_anndata::<f64>(&out, "g/X").unwrap().into_csr(), m);
+    assert_eq!(load_anndata::<f64>(&out, "t").unwrap().into_csr(), m);
+    fails(
+        &["convert", &arg(&npz), &format!("{}:/t", out.display())],
+        1,
+        &["out.h5", "t"],
+    );
+    assert_eq!(load_anndata::<f64>(&out, "t").unwrap().into_csr(), m);
+
+    let png = dir.path().join("x.png");
+    ok(&["spy", &x_src, &arg(&png), "--width", "31", "--height", "53"]);
+    assert_eq!(&std::fs::read(&png).unwrap()[..4], b"\x89PNG");
+
+    // A plain group is not a sparse matrix; sparse sources do not densify.
+    let plain = dir.path().join("plain.h5");
+    {
+        let f = ooc::hdf5::File::create(&plain).unwrap();
+        f.create_group("g").unwrap();
+    }
+    fails(
+        &["stats", &format!("{}:/g", plain.display())],
+        1,
+        &["plain.h5", "/g", "anndata"],
+    );
+    fails(
+        &["convert", &x_src, &arg(&dir.path().join("d.npy"))],
+        1,
+        &["d.npy", "sparse"],
+    );
+    fails(
+        &[
+            "convert",
+            &x_src,
+            &format!("{}:/z", out.display()),
+            "--shuffle",
+        ],
+        2,
+        &["--shuffle"],
+    );
+    let mut names: Vec<String> = crate::support::files_in(dir.path())
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "a.h5ad", "out.h5", "plain.h5", "x.npy", "x.npz", "x.png", "y.npy"
+        ]
+    );
+}
+
+#[test]
+fn anndata_reads_what_ooc_wrote() {
+    let Some(py) = python("sparse::anndata_reads_what_ooc_wrote") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    run_python(
+        &py,
+        dir.path(),
+        "import numpy as np, scipy.sparse as sp\n\
+         sp.save_npz('m.npz', sp.random(40, 25, density=0.2, format='csr', dtype=np.float32, random_state=5))\n",
+    );
+    let npz = arg(&dir.path().join("m.npz"));
+    ok(&[
+        "convert",
+        &npz,
+        &format!("{}:/X", dir.path().join("a.h5ad").display()),
+    ]);
+    let out = run_python(
+        &py,
+        dir.path(),
+        "import h5py, numpy as np, scipy.sparse as sp\n\
+         from anndata.io import read_elem\n\
+         x = read_elem(h5py.File('a.h5ad')['X'])\n\
+         m = sp.load_npz('m.npz')\n\
+         print(type(x).__name__, x.dtype, x.shape == m.shape, abs(x - m).sum() == 0)\n",
+    );
+    assert_eq!(out.trim(), "csr_matrix float32 True True");
 }

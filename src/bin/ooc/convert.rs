@@ -1,21 +1,23 @@
 //! `ooc convert SOURCE DEST`: copies an array between `.npy`, raw files and HDF5 datasets
 //! (with `--chunks`, `--deflate`, `--shuffle`), block by block under the memory budget
-//! through `ooc-linalg`'s blockwise map. The destination is written under a temporary name
+//! through `ooc-linalg`'s blockwise map; and a sparse matrix between scipy `.npz` archives
+//! and anndata groups in HDF5 (in memory: `ooc-sparse` reads and writes those whole). The destination is written under a temporary name
 //! and renamed only on success; a dataset added to an existing HDF5 file is added to a
 //! copy of it, which then replaces the original, so the file is never half-changed.
 
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use ooc_core::{Element, ReadBlock, Region, WriteBlock};
+use ooc_core::{Element, ReadBlock, Region, WriteBlock, dispatch_dtype};
 use ooc_hdf5::{AccessPattern, ChunkAdvice};
 use ooc_mmap::{MmapArray, RawLayout};
+use ooc_sparse::{AnySparse, H5SparseOptions, NpzMatrix, SparseMatrix};
 use serde_json::json;
 
 use crate::dest::Destination;
 use crate::failure::{AtPath, CliResult, Failure};
 use crate::matrix::AsMatrix;
-use crate::open::{DenseVisit, with_dense};
+use crate::open::{DenseVisit, is_sparse, load_sparse, sparse_desc, with_dense};
 use crate::output::{human_bytes, print_json};
 use crate::source::{SourceSpec, parse_shape};
 use crate::stats::{RunFacts, Summarize, measured};
@@ -73,6 +75,7 @@ pub(crate) struct ConvertArgs {
 enum DestSpec {
     Npy(PathBuf),
     Raw(PathBuf),
+    Npz(PathBuf),
     Hdf5 { file: PathBuf, inner: String },
 }
 
@@ -90,19 +93,23 @@ impl DestSpec {
             .map(|e| e.to_string_lossy().to_ascii_lowercase());
         match ext.as_deref() {
             Some("npy") => Ok(DestSpec::Npy(path)),
+            Some("npz") => Ok(DestSpec::Npz(path)),
             Some("raw" | "bin" | "dat") => Ok(DestSpec::Raw(path)),
             Some("h5" | "hdf5" | "he5" | "h5ad") => Err(Failure::usage(format!(
                 "{text}: name the dataset to create inside the HDF5 file, as {text}:/name"
             ))),
             _ => Err(Failure::usage(format!(
-                "{text}: cannot tell the destination format: use OUT.npy, OUT.raw (.bin, .dat) or FILE.h5:/dataset"
+                "{text}: cannot tell the destination format: use OUT.npy, OUT.raw (.bin, .dat), OUT.npz or FILE.h5:/path"
             ))),
         }
     }
 
     fn path(&self) -> &Path {
         match self {
-            DestSpec::Npy(p) | DestSpec::Raw(p) | DestSpec::Hdf5 { file: p, .. } => p,
+            DestSpec::Npy(p)
+            | DestSpec::Raw(p)
+            | DestSpec::Npz(p)
+            | DestSpec::Hdf5 { file: p, .. } => p,
         }
     }
 }
@@ -130,6 +137,18 @@ fn copy<T: Element, A: ReadBlock<T>, W: WriteBlock<T>>(
     (result.map(|()| sink.into_inner()), facts)
 }
 
+/// The temporary file for an HDF5 destination: a copy of the file when it exists (the
+/// copy, with the new object added, replaces it), else a new file. Says which.
+fn hdf5_destination(file: &Path, force: bool) -> CliResult<(Destination, bool)> {
+    if file.exists() {
+        let d = Destination::replacing(file)?;
+        std::fs::copy(file, d.temp_path()).at(file)?;
+        Ok((d, true))
+    } else {
+        Ok((Destination::new(file, force)?, false))
+    }
+}
+
 struct DenseConvert<'c> {
     args: &'c ConvertArgs,
     dest: DestSpec,
@@ -143,15 +162,7 @@ impl DenseConvert<'_> {
         file: &Path,
         inner: &str,
     ) -> CliResult<RunFacts> {
-        let existed = file.exists();
-        // A new dataset in an existing file goes into a copy that replaces the file.
-        let d = if existed {
-            let d = Destination::replacing(file)?;
-            std::fs::copy(file, d.temp_path()).at(file)?;
-            d
-        } else {
-            Destination::new(file, self.args.force)?
-        };
+        let (d, existed) = hdf5_destination(file, self.args.force)?;
         let h5 = if existed {
             ooc_hdf5::File::open_rw(d.temp_path())
         } else {
@@ -223,11 +234,101 @@ impl DenseVisit for DenseConvert<'_> {
                 facts
             }
             DestSpec::Hdf5 { file, inner } => self.hdf5(a, file, inner)?,
+            DestSpec::Npz(p) => {
+                return Err(Failure::at(
+                    p,
+                    "a dense array cannot be written as a sparse .npz (ooc-sparse has no streaming dense-to-sparse conversion)",
+                ));
+            }
         };
         let described = format!("{} {shape:?}", a.dtype());
         Ok((described, facts))
     }
 }
+
+/// Converts the sparse matrix `spec` names to a `.npz` archive or an anndata group, in
+/// memory (`ooc-sparse` reads and writes these whole).
+fn sparse<T: Element>(
+    args: &ConvertArgs,
+    spec: &SourceSpec,
+    dest: &DestSpec,
+    common: &CommonArgs,
+) -> CliResult<(String, RunFacts)> {
+    if args.shuffle {
+        return Err(Failure::usage(
+            "--shuffle applies to dense HDF5 datasets; sparse groups take --chunks N and --deflate",
+        ));
+    }
+    let m = load_sparse::<T>(spec)?;
+    let [rows, cols] = SparseMatrix::shape(&m);
+    let nnz = SparseMatrix::nnz(&m);
+    let bytes = (nnz * (std::mem::size_of::<T>() + std::mem::size_of::<usize>())) as u64;
+    let format = m.format().name();
+    let (result, facts) = match dest {
+        DestSpec::Npz(p) => {
+            let d = Destination::new(p, args.force)?;
+            let (result, facts) = measured(common, bytes, "convert", |_| {
+                let csr;
+                let matrix: NpzMatrix<'_, T> = match &m {
+                    AnySparse::Csr(x) => x.into(),
+                    AnySparse::Csc(x) => x.into(),
+                    AnySparse::Coo(x) => x.into(),
+                    AnySparse::Bsr(x) => x.into(),
+                    AnySparse::Dia(x) => x.into(),
+                    other => {
+                        csr = other.to_csr();
+                        (&csr).into()
+                    }
+                };
+                ooc_sparse::save_npz(d.temp_path(), matrix, true)
+            });
+            (result.at(p).map(|()| d), facts)
+        }
+        DestSpec::Hdf5 { file, inner } => {
+            let (d, _) = hdf5_destination(file, args.force)?;
+            let chunk = match (&args.chunks, args.deflate) {
+                (Some(Chunks::Shape(c)), _) if c.len() == 1 => Some(c[0]),
+                (Some(Chunks::Shape(c)), _) => {
+                    return Err(Failure::usage(format!(
+                        "--chunks {c:?}: the datasets of a sparse group are 1-D: give one length"
+                    )));
+                }
+                (Some(Chunks::Auto), _) | (None, Some(_)) => Some(SPARSE_CHUNK.min(nnz.max(1))),
+                (None, None) => None,
+            };
+            let opts = H5SparseOptions {
+                chunk,
+                deflate: args.deflate,
+            };
+            let (result, facts) = measured(common, bytes, "convert", |_| match &m {
+                AnySparse::Csc(x) => ooc_sparse::save_anndata(d.temp_path(), inner, x, opts),
+                other => {
+                    let csr = other.to_csr();
+                    ooc_sparse::save_anndata(d.temp_path(), inner, &csr, opts)
+                }
+            });
+            (result.at(file).map(|()| d), facts)
+        }
+        DestSpec::Npy(p) | DestSpec::Raw(p) => {
+            return Err(Failure::at(
+                p,
+                "a sparse matrix converts to .npz or to an anndata group (FILE.h5:/group); densifying is not offered",
+            ));
+        }
+    };
+    result?.commit()?;
+    let facts = RunFacts {
+        bytes_read: bytes,
+        ..facts
+    };
+    Ok((
+        format!("{} sparse {format} [{rows}, {cols}], nnz {nnz}", T::DTYPE),
+        facts,
+    ))
+}
+
+/// Chunk length of the datasets of a sparse group when chunking is needed: 256 Ki entries.
+const SPARSE_CHUNK: usize = 1 << 18;
 
 /// Runs `ooc convert`.
 pub(crate) fn run(args: &ConvertArgs, common: &CommonArgs) -> CliResult {
@@ -240,7 +341,17 @@ pub(crate) fn run(args: &ConvertArgs, common: &CommonArgs) -> CliResult {
     }
     let spec = SourceSpec::parse(&args.source);
     let dest_path = dest.path().to_path_buf();
-    let (described, facts) = with_dense(&spec, &args.raw, DenseConvert { args, dest, common })?;
+    let (described, facts) = if is_sparse(&spec)? {
+        let desc = sparse_desc(&spec)?;
+        macro_rules! sparse {
+            ($t:ty) => {
+                sparse::<$t>(args, &spec, &dest, common)?
+            };
+        }
+        dispatch_dtype!(desc.dtype, sparse)
+    } else {
+        with_dense(&spec, &args.raw, DenseConvert { args, dest, common })?
+    };
     let written = std::fs::metadata(&dest_path).at(&dest_path)?.len();
     if args.json {
         let mut j = json!({

@@ -12,7 +12,9 @@ use serde_json::json;
 
 use crate::dest::Destination;
 use crate::failure::{AtPath, CliResult, Failure};
-use crate::open::{DenseVisit, SparseDesc, SparseVisit, is_sparse, with_dense, with_sparse};
+use crate::open::{
+    DenseVisit, SparseDesc, SparseSource, SparseVisit, is_sparse, with_dense, with_sparse,
+};
 use crate::output::print_json;
 use crate::source::{Format, SourceSpec, detect};
 use crate::stats::{RunFacts, Summarize, measured};
@@ -167,7 +169,7 @@ impl DenseVisit for Gemv<'_> {
 impl SparseVisit for Gemv<'_> {
     type Output = ();
 
-    fn visit<T: Summarize, S: ReadSparseRows<T>>(self, a: &S, desc: &SparseDesc) -> CliResult {
+    fn visit<T: Summarize>(self, a: &SparseSource<T>, desc: &SparseDesc) -> CliResult {
         let args = self.args;
         let [m, n] = a.sparse_shape();
         let (x, dest) = operands::<T>(args, m, n)?;

@@ -1,6 +1,6 @@
 //! `ooc info PATH`: what a file holds, told by its signature. `.npy` and raw files are one
 //! array; HDF5 files a tree of groups, datasets and attributes (anndata sparse groups shown
-//! as sparse matrices); `.npz` archives their members or the sparse matrix they store.
+//! as sparse matrices); `.npz` archives the sparse matrix they store.
 //! `--json` prints the same facts as JSON.
 
 use std::path::{Path, PathBuf};
@@ -195,9 +195,11 @@ fn attrs(
 
 fn hdf5(path: &Path) -> CliResult<Facts> {
     let file = ooc_hdf5::File::open(path).at(path)?;
+    let raw = hdf5::File::open(path).at(path)?;
     let mut tree = Tree {
         objects: Vec::new(),
         text: format!("{}: HDF5\n", path.display()),
+        raw,
     };
     tree.walk(&file, "/", path)?;
     let json = json!({
@@ -216,16 +218,42 @@ fn hdf5(path: &Path) -> CliResult<Facts> {
 struct Tree {
     objects: Vec<Value>,
     text: String,
+    /// The same file through the library's own handle, which `ooc-sparse` reads
+    /// anndata groups from.
+    raw: hdf5::File,
 }
 
 impl Tree {
     fn walk(&mut self, file: &ooc_hdf5::File, group_path: &str, path: &Path) -> CliResult {
         let group = file.root().group(group_path).at(path)?;
         let (attrs_json, attrs_text) = attrs(group.attr_names().at(path)?, |n| group.attr(n));
-        self.text
-            .push_str(&format!("{group_path}  group\n{attrs_text}"));
-        self.objects
-            .push(json!({"path": group_path, "kind": "group", "attrs": attrs_json}));
+        // An anndata sparse group is shown as the matrix it holds (its datasets follow).
+        let sparse = (group_path != "/")
+            .then(|| ooc_sparse::anndata_info(&self.raw, group_path).ok())
+            .flatten();
+        if let Some(m) = sparse {
+            self.text.push_str(&format!(
+                "{group_path}  sparse {} matrix {}, {}, nnz {} (anndata)\n{attrs_text}",
+                m.format.name(),
+                shape_text(&m.shape),
+                m.dtype,
+                m.nnz
+            ));
+            self.objects.push(json!({
+                "path": group_path,
+                "kind": "sparse",
+                "sparse_format": m.format.name(),
+                "shape": m.shape,
+                "dtype": m.dtype.name(),
+                "nnz": m.nnz,
+                "attrs": attrs_json,
+            }));
+        } else {
+            self.text
+                .push_str(&format!("{group_path}  group\n{attrs_text}"));
+            self.objects
+                .push(json!({"path": group_path, "kind": "group", "attrs": attrs_json}));
+        }
         let mut members = group.members().at(path)?;
         members.sort_by(|a, b| a.name.cmp(&b.name));
         for m in members {

@@ -71,7 +71,7 @@ impl CommonArgs {
 #[derive(Debug, Clone, Args)]
 struct RawArgs {
     /// Element type of a raw file: f32, f64, i8..i64, u8..u64, c64, c128, or a numpy
-    /// descriptor such as >f4.
+    /// descriptor such as <f4.
     #[arg(long, value_parser = source::parse_dtype)]
     dtype: Option<(DType, ByteOrder)>,
     /// Shape of a raw file, e.g. 1000,100000.
@@ -113,7 +113,8 @@ fn run(cli: &Cli) -> CliResult {
 fn main() -> ExitCode {
     // A bug must still end as one line, not a backtrace.
     std::panic::set_hook(Box::new(|info| {
-        eprintln!("ooc: internal error: {info}");
+        let text = info.to_string().replace('\n', " ");
+        eprintln!("ooc: internal error (please report it): {text}");
     }));
     dest::remove_temporaries_on_signals();
     match std::panic::catch_unwind(|| run(&Cli::parse())) {

@@ -24,15 +24,15 @@ pub(crate) trait DenseVisit {
     fn visit<T: Summarize, A: ReadBlock<T>>(self, array: &A) -> CliResult<Self::Output>;
 }
 
-/// A command's work on one sparse matrix, generic over element type and backend.
+/// A command's work on one sparse matrix, generic over element type.
 pub(crate) trait SparseVisit {
     /// What the work produces.
     type Output;
 
     /// Does the work on `matrix`, whose elements are `T`, described by `desc`.
-    fn visit<T: Summarize, S: ReadSparseRows<T>>(
+    fn visit<T: Summarize>(
         self,
-        matrix: &S,
+        matrix: &SparseSource<T>,
         desc: &SparseDesc,
     ) -> CliResult<Self::Output>;
 }
@@ -44,37 +44,137 @@ pub(crate) struct SparseDesc {
     pub(crate) format: String,
     /// Its storage (`npz`, `anndata`).
     pub(crate) storage: &'static str,
+    /// Its element type.
+    pub(crate) dtype: DType,
 }
 
-/// Whether a SOURCE holds a sparse matrix (a `.npz` archive) or a dense array.
+/// A sparse matrix as the commands read it: in memory (`.npz` archives and CSC groups,
+/// which `ooc-sparse` reads whole) or streamed row block by row block from an anndata
+/// CSR group.
+pub(crate) enum SparseSource<T> {
+    /// Held in memory, in CSR form.
+    Memory(ooc_sparse::CsrMatrix<T>),
+    /// Read from the file as rows are asked for.
+    Stream(ooc_sparse::H5CsrRows<T>),
+}
+
+impl<T: ooc_core::Element> ReadSparseRows<T> for SparseSource<T> {
+    fn sparse_shape(&self) -> [usize; 2] {
+        match self {
+            SparseSource::Memory(m) => m.sparse_shape(),
+            SparseSource::Stream(m) => m.sparse_shape(),
+        }
+    }
+    fn nnz(&self) -> usize {
+        match self {
+            SparseSource::Memory(m) => ReadSparseRows::nnz(m),
+            SparseSource::Stream(m) => ReadSparseRows::nnz(m),
+        }
+    }
+    fn row_offsets(&self) -> ooc_core::Result<Vec<usize>> {
+        match self {
+            SparseSource::Memory(m) => m.row_offsets(),
+            SparseSource::Stream(m) => m.row_offsets(),
+        }
+    }
+    fn read_rows(
+        &self,
+        row0: usize,
+        nrows: usize,
+        out: &mut ooc_core::CsrBlock<T>,
+    ) -> ooc_core::Result<()> {
+        match self {
+            SparseSource::Memory(m) => m.read_rows(row0, nrows, out),
+            SparseSource::Stream(m) => m.read_rows(row0, nrows, out),
+        }
+    }
+    fn concurrent_reads(&self) -> bool {
+        match self {
+            SparseSource::Memory(m) => m.concurrent_reads(),
+            SparseSource::Stream(m) => m.concurrent_reads(),
+        }
+    }
+}
+
+/// Whether a SOURCE holds a sparse matrix: a `.npz` archive, or a group (an anndata
+/// sparse group) inside an HDF5 file.
 pub(crate) fn is_sparse(spec: &SourceSpec) -> CliResult<bool> {
-    Ok(detect(&spec.file)? == Format::Npz)
+    Ok(match (detect(&spec.file)?, &spec.inner) {
+        (Format::Npz, _) => true,
+        (Format::Hdf5, Some(inner)) => ooc_hdf5::File::open(&spec.file)
+            .and_then(|f| f.root().kind_of(inner))
+            .is_ok_and(|k| k == ooc_hdf5::MemberKind::Group),
+        _ => false,
+    })
+}
+
+/// Format, storage and element type of the sparse matrix `spec` names.
+pub(crate) fn sparse_desc(spec: &SourceSpec) -> CliResult<SparseDesc> {
+    let path = spec.file.as_path();
+    match (detect(path)?, spec.inner.as_deref()) {
+        (Format::Npz, None) => {
+            let info = npz_info(path)?;
+            Ok(SparseDesc {
+                format: info.format.name().to_string(),
+                storage: "npz",
+                dtype: info.dtype,
+            })
+        }
+        (Format::Npz, Some(inner)) => Err(Failure::at(
+            path,
+            format!("is a .npz archive, so it has no inner path {inner:?}"),
+        )),
+        (_, Some(inner)) => {
+            let file = hdf5::File::open(path).at(path)?;
+            let info = ooc_sparse::anndata_info(&file, inner).map_err(|e| {
+                Failure::at(
+                    path,
+                    format!("{inner} is a group but not an anndata sparse matrix ({e})"),
+                )
+            })?;
+            Ok(SparseDesc {
+                format: info.format.name().to_string(),
+                storage: "anndata",
+                dtype: info.dtype,
+            })
+        }
+        (format, None) => Err(Failure::at(
+            path,
+            format!("is a {} file, not a sparse matrix", format.name()),
+        )),
+    }
+}
+
+/// The sparse matrix `spec` names, in its stored format, in memory.
+pub(crate) fn load_sparse<T: ooc_core::Element>(
+    spec: &SourceSpec,
+) -> CliResult<ooc_sparse::AnySparse<T>> {
+    let path = spec.file.as_path();
+    match spec.inner.as_deref() {
+        None => ooc_sparse::load_npz::<T>(path).at(path),
+        Some(inner) => ooc_sparse::load_anndata::<T>(path, inner).at(path),
+    }
 }
 
 /// Opens the sparse matrix `spec` names and runs `visit` on it.
 ///
-/// `.npz` archives are loaded into memory (`ooc-sparse` reads them whole) and converted
-/// to CSR, which streams rows to the scheduler.
+/// `.npz` archives and CSC groups are loaded into memory (`ooc-sparse` reads them whole)
+/// and converted to CSR; anndata CSR groups are streamed in row blocks.
 pub(crate) fn with_sparse<V: SparseVisit>(spec: &SourceSpec, visit: V) -> CliResult<V::Output> {
     let path = spec.file.as_path();
-    if let Some(inner) = &spec.inner {
-        return Err(Failure::at(
-            path,
-            format!("is a .npz archive, so it has no inner path {inner:?}"),
-        ));
-    }
-    let info = npz_info(path)?;
-    let desc = SparseDesc {
-        format: info.format.name().to_string(),
-        storage: "npz",
-    };
-    macro_rules! npz {
+    let desc = sparse_desc(spec)?;
+    macro_rules! open {
         ($t:ty) => {{
-            let m = ooc_sparse::load_npz::<$t>(path).at(path)?.into_csr();
-            visit.visit::<$t, _>(&m, &desc)
+            let m = match (desc.storage, spec.inner.as_deref()) {
+                ("anndata", Some(inner)) if desc.format == "csr" => SparseSource::Stream(
+                    ooc_sparse::H5CsrRows::<$t>::open_path(path, inner).at(path)?,
+                ),
+                _ => SparseSource::Memory(load_sparse::<$t>(spec)?.into_csr()),
+            };
+            visit.visit::<$t>(&m, &desc)
         }};
     }
-    dispatch_dtype!(info.dtype, npz)
+    dispatch_dtype!(desc.dtype, open)
 }
 
 /// What a scipy sparse `.npz` archive holds, or why it is not one.

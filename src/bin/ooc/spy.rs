@@ -1,5 +1,6 @@
-//! `ooc spy MATRIX OUT.png|OUT.svg`: the picture of where a sparse matrix has entries,
-//! drawn by `ooc-sparse` from rows streamed in blocks, written through a temporary name.
+//! `ooc spy MATRIX OUT.png|OUT.svg`: the picture of where a sparse matrix (`.npz`, or an
+//! anndata group in HDF5) has entries, drawn by `ooc-sparse` from rows read in blocks,
+//! written through a temporary name.
 
 use std::path::PathBuf;
 
@@ -10,7 +11,7 @@ use serde_json::json;
 use crate::CommonArgs;
 use crate::dest::Destination;
 use crate::failure::{AtPath, CliResult, Failure};
-use crate::open::{SparseDesc, SparseVisit, is_sparse, with_sparse};
+use crate::open::{SparseDesc, SparseSource, SparseVisit, is_sparse, with_sparse};
 use crate::output::print_json;
 use crate::source::SourceSpec;
 use crate::stats::{Summarize, measured};
@@ -19,7 +20,7 @@ use crate::stats::{Summarize, measured};
 #[allow(clippy::doc_markdown)] // doc comments are the --help text, shown verbatim
 #[derive(Debug, Args)]
 pub(crate) struct SpyArgs {
-    /// The sparse matrix: a scipy .npz archive.
+    /// The sparse matrix: a scipy .npz archive, or FILE.h5:/group for an anndata group.
     matrix: String,
     /// The picture: OUT.png or OUT.svg.
     out: PathBuf,
@@ -52,7 +53,7 @@ struct Spy<'c> {
 impl SparseVisit for Spy<'_> {
     type Output = ();
 
-    fn visit<T: Summarize, S: ReadSparseRows<T>>(self, a: &S, desc: &SparseDesc) -> CliResult {
+    fn visit<T: Summarize>(self, a: &SparseSource<T>, desc: &SparseDesc) -> CliResult {
         let args = self.args;
         let [rows, cols] = a.sparse_shape();
         let (width, height) = picture_size(args.width, args.height, rows, cols);
@@ -134,7 +135,7 @@ pub(crate) fn run(args: &SpyArgs, common: &CommonArgs) -> CliResult {
     if !is_sparse(&spec)? {
         return Err(Failure::at(
             &spec.file,
-            "spy draws sparse matrices (.npz); dense arrays need a dense-to-sparse row reader that ooc-sparse does not have yet",
+            "spy draws sparse matrices (.npz archives, anndata groups in HDF5); dense arrays need a dense-to-sparse row reader that ooc-sparse does not have yet",
         ));
     }
     with_sparse(

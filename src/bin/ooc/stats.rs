@@ -17,7 +17,9 @@ use serde_json::{Value, json};
 
 use crate::failure::{AtPath, CliResult};
 use crate::matrix::{AsMatrix, Widened};
-use crate::open::{DenseVisit, SparseDesc, SparseVisit, is_sparse, with_dense, with_sparse};
+use crate::open::{
+    DenseVisit, SparseDesc, SparseSource, SparseVisit, is_sparse, with_dense, with_sparse,
+};
 use crate::output::{gb_per_s, human_bytes, human_duration, print_json};
 use crate::source::SourceSpec;
 use crate::{CommonArgs, RawArgs, progress};
@@ -442,9 +444,9 @@ struct SparseStats<'c> {
 impl SparseVisit for SparseStats<'_> {
     type Output = (Value, String);
 
-    fn visit<T: Summarize, S: ReadSparseRows<T>>(
+    fn visit<T: Summarize>(
         self,
-        a: &S,
+        a: &SparseSource<T>,
         desc: &SparseDesc,
     ) -> CliResult<Self::Output> {
         let shape = a.sparse_shape();
