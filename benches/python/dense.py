@@ -106,5 +106,6 @@ VARIANTS = {
     "dask": lambda p: dask_dot(p, "dense_contig.h5"),
     "h5py-blocked-chunked": lambda p: h5py_blocked(p, "dense_c100.h5", p["gemv_small_chunk"][0]),
     "h5py-blocked-gzip": lambda p: h5py_blocked(p, "dense_gzip.h5", p["gemv_gzip_chunk"][0]),
+    "h5py-blocked-advisor": lambda p: h5py_blocked(p, "dense_adv.h5", 100),
     "dask-gzip": lambda p: dask_dot(p, "dense_gzip.h5"),
 }

@@ -78,3 +78,6 @@ VARIANTS = {
     "h5py-fill-contig": lambda p: h5py_fill(p, "fill-contig-py.h5", None),
     "h5py-fill-chunked": lambda p: h5py_fill(p, "fill-chunked-py.h5", tuple(p["fill_chunk"])),
 }
+VARIANTS["h5py-fill-advisor"] = lambda p: h5py_fill(
+    p, "fill-advised-py.h5", tuple(p["fill_advised_chunk"])
+)

@@ -76,6 +76,8 @@ impl Case {
             "sparse": sizes.sparse,
             "density": sizes.density,
             "budget": sizes.budget,
+            "fill_advised_chunk": crate::data::advised_chunk(sizes.fill),
+            "gemv_advised_chunk": crate::data::advised_chunk(sizes.gemv),
             "inputs": self.inputs.iter().map(|d| d.file_name()).collect::<Vec<_>>(),
         })
     }
@@ -161,6 +163,7 @@ pub(crate) fn all() -> Vec<Case> {
     ];
     cases.extend(crate::fill::cases());
     cases.extend(crate::dense::cases());
+    cases.extend(crate::sparse::cases());
     cases
 }
 

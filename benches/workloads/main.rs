@@ -19,6 +19,7 @@ mod fill;
 mod measure;
 mod scale;
 mod smoke;
+mod sparse;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
