@@ -186,6 +186,12 @@ fn unknown_storage_falls_back_to_the_library() {
     let f = File::open(&p).unwrap();
     for (name, why) in [("fletcher", "filter 3"), ("compact", "compact")] {
         let ds = f.dataset(name).unwrap();
+        let info = ds.describe().unwrap();
+        if name == "compact" {
+            assert_eq!(info.layout, ooc_hdf5::Layout::Compact);
+        } else {
+            assert_eq!(info.filters, vec![ooc_hdf5::Filter::Fletcher32]);
+        }
         let reader = ds.parallel_reader().unwrap();
         match reader.path() {
             ReadPath::Library(reason) => assert!(reason.contains(why), "{reason}"),
