@@ -228,7 +228,10 @@ pub(crate) fn dense_zeros<T: Element>(shape: [usize; 2]) -> Result<Array2<T>> {
     if !fits {
         return Err(SparseError::ShapeOverflow { rows, cols });
     }
-    Ok(Array2::from_elem((rows, cols), T::default()))
+    // `vec!` of a zero number asks the allocator for zeroed pages (no explicit fill).
+    let zeros = vec![T::default(); rows * cols];
+    Array2::from_shape_vec((rows, cols), zeros)
+        .map_err(|_| SparseError::ShapeOverflow { rows, cols })
 }
 
 impl<T: Element> CsrMatrix<T> {

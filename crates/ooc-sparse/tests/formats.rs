@@ -651,3 +651,32 @@ fn read_sparse_rows_serves_blocks() {
     let err = a.read_rows(10, 8, &mut block).unwrap_err();
     assert!(matches!(err, ooc_core::Error::OutOfBounds { .. }), "{err}");
 }
+
+#[test]
+fn large_dok_conversion_sums_duplicates_and_matches() {
+    // Above the size where DOK inserts in bucket order, canonical and not.
+    let a = ooc_sparse::random_csr::<f64>(300, 400, 0.6, 8, Par::Seq).unwrap();
+    assert!(a.nnz() > 1 << 16);
+    let dok = DokMatrix::from_csr(&a);
+    assert_eq!(dok.nnz(), a.nnz());
+    assert_eq!(dok.to_csr(), a);
+    // Every row twice over, unsorted: a non-canonical matrix of doubled values.
+    let (mut indptr, mut indices, mut data) = (vec![0], vec![], vec![]);
+    for i in 0..300 {
+        let (idx, vals) = a.row(i);
+        for _ in 0..2 {
+            indices.extend(idx.iter().rev());
+            data.extend(vals.iter().rev());
+        }
+        indptr.push(indices.len());
+    }
+    let doubled = CsrMatrix::new([300, 400], indptr, indices, data).unwrap();
+    assert!(!doubled.is_canonical());
+    let dok = DokMatrix::from_csr(&doubled);
+    assert_eq!(dok.nnz(), a.nnz());
+    assert_eq!(dok.to_dense().unwrap(), a.to_dense().unwrap() * 2.0);
+    assert_eq!(
+        LilMatrix::from_csr(&doubled).to_dense().unwrap(),
+        a.to_dense().unwrap() * 2.0
+    );
+}
