@@ -211,10 +211,10 @@ where
                 window.finish(i, r, &bytes);
             }
         };
-        on_workers(opts, workers, &worker)?;
+        on_workers(workers, &worker);
     } else {
         let in_flight = opts.in_flight().max(1);
-        std::thread::scope(|ts| -> Result<()> {
+        std::thread::scope(|ts| {
             let (work_tx, work_rx) = sync_channel::<(usize, S::Buf, R)>(in_flight);
             let (free_tx, free_rx) = sync_channel::<S::Buf>(in_flight);
             for _ in 0..in_flight {
@@ -255,8 +255,8 @@ where
                     window.finish(i, r, &bytes);
                 }
             };
-            on_workers(opts, workers, &worker)
-        })?;
+            on_workers(workers, &worker);
+        });
     }
     let mut st = window.lock();
     if let Some(e) = st.error.take() {
@@ -273,18 +273,22 @@ where
     Ok(())
 }
 
-/// Runs `worker` once on each of `workers` threads of the operation's pool.
-fn on_workers(opts: &Options, workers: usize, worker: &(dyn Fn() + Sync)) -> Result<()> {
+/// Runs `worker` once on each of `workers` threads: the calling thread alone for one,
+/// scoped threads otherwise.
+///
+/// Workers are plain threads rather than rayon tasks on purpose: a worker blocks (waiting
+/// for a slot or for the reader), and a rayon thread that waits for a nested pool (as a
+/// backend's own parallel reads do) runs other queued tasks meanwhile — such as another
+/// worker, which then blocks on the one suspended beneath it, forever.
+fn on_workers(workers: usize, worker: &(dyn Fn() + Sync)) {
     if workers <= 1 {
         worker();
-        return Ok(());
+        return;
     }
-    opts.par().install(|| {
-        rayon::scope(|s| {
-            for _ in 0..workers {
-                s.spawn(|_| worker());
-            }
-        });
-    })?;
-    Ok(())
+    std::thread::scope(|s| {
+        for _ in 1..workers {
+            s.spawn(worker);
+        }
+        worker();
+    });
 }

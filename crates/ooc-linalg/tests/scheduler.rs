@@ -216,3 +216,59 @@ fn progress_is_reported_in_block_order_with_bytes() {
         assert_eq!(seen.last().unwrap().bytes_read, 30 * 5 * 4);
     }
 }
+
+/// A backend that reads through a rayon pool of its own, as HDF5's parallel reader does.
+struct PooledReads {
+    inner: MemArray<f32>,
+    pool: rayon::ThreadPool,
+}
+
+impl ooc_core::ArrayMeta for PooledReads {
+    fn shape(&self) -> &[usize] {
+        ooc_core::ArrayMeta::shape(&self.inner)
+    }
+    fn dtype(&self) -> ooc_core::DType {
+        ooc_core::DType::F32
+    }
+}
+
+impl ooc_core::ReadBlock<f32> for PooledReads {
+    fn read_region(&self, region: &ooc_core::Region, out: &mut [f32]) -> ooc_core::Result<()> {
+        self.pool.install(|| {
+            let half = out.len() / 2;
+            let (lo, hi) = out.split_at_mut(half);
+            let mut whole = vec![0.0; region.len()];
+            self.inner.read_region(region, &mut whole)?;
+            rayon::join(
+                || lo.copy_from_slice(&whole[..half]),
+                || hi.copy_from_slice(&whole[half..]),
+            );
+            Ok(())
+        })
+    }
+}
+
+#[test]
+fn backends_that_use_rayon_themselves_do_not_deadlock_the_workers() {
+    // Workers wait for slots; were they rayon tasks, a worker waiting for the backend's
+    // pool could run another worker on its own stack and wait forever.
+    let a = matrix(300, 16, 6);
+    let backend = PooledReads {
+        inner: a.clone(),
+        pool: rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap(),
+    };
+    let x = vector(16);
+    let mut expected = vec![0.0; 300];
+    gemv(&a, &x, &mut expected, &Options::new()).unwrap();
+    for par in [Par::threads(2), Par::threads(3), Par::All] {
+        let opts = Options::new()
+            .with_par(par)
+            .with_budget(MemoryBudget::new(16 * 4 * 2 * 30));
+        let mut y = vec![0.0; 300];
+        gemv(&backend, &x, &mut y, &opts).unwrap();
+        assert_eq!(bits(&y), bits(&expected), "{par:?}");
+    }
+}
