@@ -275,6 +275,21 @@ fn part_one(dir: &std::path::Path, cols: usize) -> Res<()> {
             .all(|(c, &v)| v == value(ROWS - 1, c)))
     })?;
     println!("    last row matches: {ok}");
+    let chunked = file.dataset("/chunked_100x100")?;
+    let reader = step(
+        "parallel reader on /chunked_100x100: index the chunks",
+        || Ok(chunked.parallel_reader()?),
+    )?;
+    let ok = step("read its last row through the parallel path", || {
+        let mut last = vec![0.0_f32; cols];
+        reader.read_region(&Region::rows(ROWS - 1, 1, cols), &mut last)?;
+        Ok(last
+            .iter()
+            .enumerate()
+            .all(|(c, &v)| v == value(ROWS - 1, c)))
+    })?;
+    println!("    {:?} path, last row matches: {ok}", reader.path());
+    drop((reader, chunked));
     let mut ds2 = file.dataset("/group/subgroup/dataset2")?;
     let mut row = vec![0_i32; n2];
     ds2.read_rows(7, &mut row)?;
