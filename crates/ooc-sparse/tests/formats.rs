@@ -661,7 +661,7 @@ fn large_dok_conversion_sums_duplicates_and_matches() {
     assert_eq!(dok.nnz(), a.nnz());
     assert_eq!(dok.to_csr(), a);
     // Every row twice over, unsorted: a non-canonical matrix of doubled values.
-    let (mut indptr, mut indices, mut data) = (vec![0], vec![], vec![]);
+    let (mut indptr, mut indices, mut data) = (vec![0], vec![], Vec::<f64>::new());
     for i in 0..300 {
         let (idx, vals) = a.row(i);
         for _ in 0..2 {
