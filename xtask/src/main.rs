@@ -60,8 +60,13 @@ fn try_main() -> Result {
 }
 
 /// The workspace root (the parent of this crate's directory).
+///
+/// `cargo run` sets `CARGO_MANIFEST_DIR` for the running program too; prefer that over the
+/// value compiled in, so a binary reused from another checkout's target directory still
+/// works on the checkout that launched it.
 fn root() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
     manifest
         .parent()
         .map_or(manifest.clone(), std::path::Path::to_path_buf)
