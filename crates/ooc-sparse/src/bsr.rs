@@ -99,6 +99,11 @@ impl<T: Element> BsrMatrix<T> {
     /// [`SparseError::BlockShape`] when `block` is zero or does not divide the shape.
     pub fn from_csr(csr: &CsrMatrix<T>, block: [usize; 2]) -> Result<Self> {
         check_block(csr.shape, block)?;
+        Ok(Self::tile(csr, block))
+    }
+
+    /// Groups `csr` into `block` tiles; the caller has checked that they tile the shape.
+    fn tile(csr: &CsrMatrix<T>, block: [usize; 2]) -> Self {
         let [r, c] = block;
         let per = r * c;
         let (brows, bcols) = (csr.shape[0] / r, csr.shape[1] / c);
@@ -139,13 +144,13 @@ impl<T: Element> BsrMatrix<T> {
             }
             indptr.push(indices.len());
         }
-        Ok(BsrMatrix {
+        BsrMatrix {
             shape: csr.shape,
             block,
             indptr,
             indices,
             data,
-        })
+        }
     }
 
     /// `[r, c]`, the shape of each block.
@@ -202,8 +207,8 @@ impl<T: Element> BsrMatrix<T> {
     pub fn transpose(&self) -> Self {
         let t = self.to_csr().transpose();
         let [r, c] = self.block;
-        // c × r blocks always tile the transposed shape.
-        Self::from_csr(&t, [c, r]).unwrap_or_else(|_| unreachable!("c × r tiles the transpose"))
+        // c × r blocks tile the transposed shape because r × c tiled this one.
+        Self::tile(&t, [c, r])
     }
 }
 

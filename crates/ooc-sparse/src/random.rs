@@ -30,6 +30,8 @@ use crate::parallel;
 const LEAF_SPAN: u64 = 1 << 16;
 /// Pieces with at most this many picks choose them by draw–sort–deduplicate.
 const SPARSE_LEAF: u64 = 1 << 12;
+/// Positions turned into columns per parallel task.
+const COL_CHUNK: usize = 1 << 16;
 
 /// A piece of the position range with its number of picks.
 #[derive(Debug, Clone, Copy)]
@@ -139,7 +141,6 @@ pub fn random_csr<T: Element>(
     let fill_ptr = |(r, slot): (usize, &mut usize)| {
         *slot = positions_ref.partition_point(|&p| p < r * cols);
     };
-    let to_col = |p: &mut usize| *p %= cols;
     parallel::run(par, |parallel| {
         if parallel {
             indptr
@@ -151,16 +152,26 @@ pub fn random_csr<T: Element>(
             indptr.iter_mut().enumerate().for_each(fill_ptr);
         }
     })?;
-    parallel::run(par, |parallel| {
-        if cols > 0 {
-            if parallel {
-                positions
-                    .par_iter_mut()
-                    .with_min_len(1 << 14)
-                    .for_each(to_col);
-            } else {
-                positions.iter_mut().for_each(to_col);
+    // Column = position − row·cols: walk each chunk's rows from one search, no division.
+    let indptr_ref = &indptr;
+    let to_col = |(c, chunk): (usize, &mut [usize])| {
+        let base = c * COL_CHUNK;
+        let mut r = indptr_ref.partition_point(|&p| p <= base).saturating_sub(1);
+        for (k, p) in chunk.iter_mut().enumerate() {
+            while indptr_ref[r + 1] <= base + k {
+                r += 1;
             }
+            *p -= r * cols;
+        }
+    };
+    parallel::run(par, |parallel| {
+        if parallel {
+            positions
+                .par_chunks_mut(COL_CHUNK)
+                .enumerate()
+                .for_each(to_col);
+        } else {
+            positions.chunks_mut(COL_CHUNK).enumerate().for_each(to_col);
         }
     })?;
     Ok(CsrMatrix {
