@@ -50,7 +50,7 @@ pub use error::{Error, Result};
 pub use file::{ChunkCache, File, Mode};
 pub use group::{Group, Member, MemberKind};
 pub use ooc_core::{ArrayMeta, ReadBlock, Region, WriteBlock};
-pub use parallel::{MAX_INDEXED_CHUNKS, ParallelReader, ReadPath};
+pub use parallel::{DEFAULT_INDEX_BUDGET, MAX_INDEXED_CHUNKS, ParallelReader, ReadPath};
 pub use rows::RowWriter;
 
 /// The names most programs using HDF5 through ooc need, for `use ooc_hdf5::prelude::*`.

@@ -6,6 +6,12 @@
 //! understand (other filters, compact, external or virtual storage, non-native byte order,
 //! a file with a user block, unallocated contiguous storage) it reads through the library
 //! instead, with the same results.
+//!
+//! libhdf5 1.10 has no call that lists all chunks at once: finding one chunk's address
+//! walks the allocated chunks, so an index of a dataset with many chunks costs
+//! `grid × allocated` steps. Above [`DEFAULT_INDEX_BUDGET`] the reader instead asks the
+//! library for each chunk's raw bytes (`H5Dread_chunk`, one short locked call per chunk)
+//! and still decodes them in parallel ([`ReadPath::ChunkedViaLibrary`]).
 
 use std::os::unix::fs::FileExt;
 use std::sync::Arc;
@@ -13,7 +19,8 @@ use std::sync::Arc;
 use hdf5_sys::h5::HADDR_UNDEF;
 use hdf5_sys::h5d::{
     H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS, H5D_layout_t, H5Dget_chunk_info_by_coord,
-    H5Dget_create_plist, H5Dget_offset, H5Dget_type,
+    H5Dget_create_plist, H5Dget_num_chunks, H5Dget_offset, H5Dget_space, H5Dget_type,
+    H5Dread_chunk,
 };
 use hdf5_sys::h5f::{H5F_scope_t, H5Fclose, H5Fflush, H5Fget_create_plist};
 use hdf5_sys::h5i::H5Iget_file_id;
@@ -21,6 +28,7 @@ use hdf5_sys::h5p::{
     H5Pclose, H5Pget_chunk_opts, H5Pget_external_count, H5Pget_fill_value, H5Pget_filter2,
     H5Pget_layout, H5Pget_nfilters, H5Pget_userblock,
 };
+use hdf5_sys::h5s::H5Sclose;
 use hdf5_sys::h5t::{H5Tclose, H5Tequal};
 use ooc_core::{ArrayMeta, DType, Element, Par, ReadBlock, Region};
 use rayon::prelude::*;
@@ -30,9 +38,14 @@ use crate::decode::Scratch;
 use crate::error::{Context, Error, Result};
 use crate::raw::{self, Id, MAX_RANK};
 
-/// Chunk grids larger than this are read through the library rather than indexed (the
-/// index takes 24 bytes and one library query per chunk).
+/// Chunk grids larger than this are never indexed (the index takes 24 bytes per chunk).
 pub const MAX_INDEXED_CHUNKS: usize = 1 << 22;
+
+/// How much work [`Dataset::parallel_reader`] spends on a chunk index: libhdf5 1.10 finds
+/// one chunk's address by walking the allocated chunks, so an index costs about
+/// `grid chunks × allocated chunks` steps. Above this, chunks are read raw through the
+/// library instead ([`ReadPath::ChunkedViaLibrary`]).
+pub const DEFAULT_INDEX_BUDGET: u64 = 1 << 24;
 
 /// How a [`ParallelReader`] reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +54,9 @@ pub enum ReadPath {
     Contiguous,
     /// Positional reads of chunks, decoded in parallel outside the library.
     Chunked,
+    /// Chunks read raw (undecoded) through the library one at a time, decoded in
+    /// parallel outside it: for datasets with too many chunks to index.
+    ChunkedViaLibrary,
     /// Through the library, for the reason given.
     Library(String),
 }
@@ -60,7 +76,8 @@ struct ChunkEntry {
 struct ChunkIndex {
     chunk: Vec<usize>,
     grid: Vec<usize>,
-    entries: Vec<ChunkEntry>,
+    /// Where each chunk lies; `None` when chunks are read raw through the library.
+    entries: Option<Vec<ChunkEntry>>,
     pipeline: Vec<Filter>,
     fill: Vec<u8>,
     chunk_bytes: usize,
@@ -120,7 +137,18 @@ impl Dataset {
     /// [`Error::Library`] when the file cannot be flushed or the chunk index cannot be
     /// read; [`Error::Io`] when the file cannot be opened for reading.
     pub fn parallel_reader(&self) -> Result<ParallelReader> {
-        let (source, path) = inspect(self)?;
+        self.parallel_reader_with_index_budget(DEFAULT_INDEX_BUDGET)
+    }
+
+    /// As [`Dataset::parallel_reader`], spending at most `budget` steps (grid chunks ×
+    /// allocated chunks) on a chunk index; `0` always reads chunks through the library
+    /// ([`ReadPath::ChunkedViaLibrary`]), `u64::MAX` always indexes (up to
+    /// [`MAX_INDEXED_CHUNKS`]).
+    ///
+    /// # Errors
+    /// As [`Dataset::parallel_reader`].
+    pub fn parallel_reader_with_index_budget(&self, budget: u64) -> Result<ParallelReader> {
+        let (source, path) = inspect(self, budget)?;
         Ok(ParallelReader {
             dataset: self.clone(),
             source,
@@ -136,7 +164,7 @@ fn library(reason: impl Into<String>) -> Result<(Source, ReadPath)> {
 }
 
 /// Decides how to read `ds` and gathers what the fast path needs.
-fn inspect(ds: &Dataset) -> Result<(Source, ReadPath)> {
+fn inspect(ds: &Dataset, index_budget: u64) -> Result<(Source, ReadPath)> {
     let name = ds.file_name();
     let ctx = || format!("{name}: index {}", ds.path());
     let id = ds.h5_id();
@@ -232,22 +260,22 @@ fn inspect(ds: &Dataset) -> Result<(Source, ReadPath)> {
                 .try_fold(1_usize, |acc, (&d, &c)| {
                     acc.checked_mul(d.div_ceil(c.max(1)))
                 });
-            match grid {
-                Some(n) if n <= MAX_INDEXED_CHUNKS => {}
-                _ => {
-                    return library(format!(
-                        "the chunk grid {:?} / {chunk:?} has more than {MAX_INDEXED_CHUNKS} chunks",
-                        ds.shape()
-                    ));
-                }
-            }
-            let index = chunk_index(ds, pipeline, info.fill).context(ctx)?;
+            let allocated = allocated_chunks(ds).context(ctx)?;
+            let indexed = index_budget > 0
+                && grid.is_some_and(|n| {
+                    n <= MAX_INDEXED_CHUNKS && (n as u64).saturating_mul(allocated) <= index_budget
+                });
+            let index = chunk_index(ds, pipeline, info.fill, indexed).context(ctx)?;
             Ok((
                 Source::Chunked {
                     file: open()?,
                     index,
                 },
-                ReadPath::Chunked,
+                if indexed {
+                    ReadPath::Chunked
+                } else {
+                    ReadPath::ChunkedViaLibrary
+                },
             ))
         }
         H5D_layout_t::H5D_COMPACT => library("compact storage"),
@@ -301,7 +329,25 @@ fn pipeline(dcpl: i64) -> hdf5::Result<std::result::Result<Vec<Filter>, i32>> {
 }
 
 /// Reads the address, size and filter mask of every chunk (lock taken per query).
-fn chunk_index(ds: &Dataset, pipeline: Vec<Filter>, fill: Vec<u8>) -> hdf5::Result<ChunkIndex> {
+/// Number of chunks with storage (one walk over the library's chunk index).
+fn allocated_chunks(ds: &Dataset) -> hdf5::Result<u64> {
+    let id = ds.h5_id();
+    raw::locked(|| {
+        // SAFETY: `id` is an open dataset; the space is closed by its guard.
+        let space = Id::new(unsafe { H5Dget_space(id) }, H5Sclose)?;
+        let mut n = 0_u64;
+        // SAFETY: ids are open; `n` is a live out-pointer.
+        raw::check(unsafe { H5Dget_num_chunks(id, space.id(), &raw mut n) })?;
+        Ok(n)
+    })
+}
+
+fn chunk_index(
+    ds: &Dataset,
+    pipeline: Vec<Filter>,
+    fill: Vec<u8>,
+    indexed: bool,
+) -> hdf5::Result<ChunkIndex> {
     let shape = ds.shape();
     let chunk: Vec<usize> = ds.chunk().map(<[usize]>::to_vec).unwrap_or_default();
     let grid: Vec<usize> = shape
@@ -309,7 +355,7 @@ fn chunk_index(ds: &Dataset, pipeline: Vec<Filter>, fill: Vec<u8>) -> hdf5::Resu
         .zip(&chunk)
         .map(|(&d, &c)| d.div_ceil(c))
         .collect();
-    let total: usize = grid.iter().product();
+    let total: usize = if indexed { grid.iter().product() } else { 0 };
     let chunk_bytes = chunk.iter().product::<usize>() * ds.dtype().size();
     let id = ds.h5_id();
     let rank = shape.len();
@@ -344,11 +390,20 @@ fn chunk_index(ds: &Dataset, pipeline: Vec<Filter>, fill: Vec<u8>) -> hdf5::Resu
     Ok(ChunkIndex {
         chunk,
         grid,
-        entries,
+        entries: indexed.then_some(entries),
         pipeline,
         fill,
         chunk_bytes,
     })
+}
+
+unsafe extern "C" {
+    /// Stored size of the chunk at `offset` (0 when it has no storage); libhdf5 ≥ 1.10.
+    fn H5Dget_chunk_storage_size(
+        dset_id: hdf5_sys::h5i::hid_t,
+        offset: *const u64,
+        chunk_bytes: *mut u64,
+    ) -> hdf5_sys::h5::herr_t;
 }
 
 /// A pointer to the output buffer shared by the workers, each writing a disjoint part.
@@ -618,7 +673,14 @@ impl ParallelReader {
                 rem /= count[d];
             }
             let lin: usize = (0..rank).map(|d| g[d] * grid_strides[d]).sum();
-            let entry = index.entries[lin];
+            let entry = match &index.entries {
+                Some(entries) => entries[lin],
+                None => ChunkEntry {
+                    addr: 0,
+                    size: 0,
+                    mask: 0,
+                },
+            };
             let mut lo = [0_usize; MAX_RANK];
             let mut ext = [0_usize; MAX_RANK];
             let mut origin = [0_usize; MAX_RANK];
@@ -656,6 +718,26 @@ impl ParallelReader {
                     Ok(())
                 })
             };
+            if index.entries.is_none() {
+                return SCRATCH.with(|cell| {
+                    let mut scratch = cell.borrow_mut();
+                    let corrupt = |reason: String| Error::CorruptChunk {
+                        path: self.dataset.path().to_owned(),
+                        offset: origin[..rank].to_vec(),
+                        reason,
+                    };
+                    let Some(mask) = self
+                        .read_raw_chunk(&origin[..rank], index, &mut scratch.raw)
+                        .map_err(|e| corrupt(e.to_string()))?
+                    else {
+                        return copy_runs(None, 0);
+                    };
+                    let decoded = scratch
+                        .decode(&index.pipeline, mask, es, index.chunk_bytes)
+                        .map_err(corrupt)?;
+                    copy_runs(Some(decoded), 0)
+                });
+            }
             if entry.addr == HADDR_UNDEF {
                 return copy_runs(None, 0);
             }
@@ -710,6 +792,72 @@ impl ParallelReader {
                     .map_err(corrupt)?;
                 copy_runs(Some(decoded), 0)
             })
+        })
+    }
+}
+
+impl ParallelReader {
+    /// Reads the stored bytes of the chunk starting at `origin` through the library into
+    /// `raw`; its filter mask, or `None` when the chunk has no storage.
+    fn read_raw_chunk(
+        &self,
+        origin: &[usize],
+        index: &ChunkIndex,
+        raw: &mut Vec<u8>,
+    ) -> hdf5::Result<Option<u32>> {
+        let id = self.dataset.h5_id();
+        let mut offset = [0_u64; MAX_RANK];
+        for (o, &x) in offset.iter_mut().zip(origin) {
+            *o = x as u64;
+        }
+        raw::locked(|| {
+            // libhdf5 1.10 refuses to size or read chunks without storage; when it does,
+            // confirm that is the reason (a slower lookup, only for such chunks) before
+            // using the fill value.
+            let unallocated = || {
+                let (mut mask, mut addr, mut stored) = (0_u32, 0_u64, 0_u64);
+                // SAFETY: `id` is open; `offset` holds the dataset's rank; out-pointers
+                // point at live locals.
+                let info = unsafe {
+                    H5Dget_chunk_info_by_coord(
+                        id,
+                        offset.as_ptr(),
+                        &raw mut mask,
+                        &raw mut addr,
+                        &raw mut stored,
+                    )
+                };
+                info >= 0 && addr == HADDR_UNDEF
+            };
+            let mut size = 0_u64;
+            // SAFETY: `id` is open; `offset` holds the dataset's rank; `size` is live.
+            let status = unsafe { H5Dget_chunk_storage_size(id, offset.as_ptr(), &raw mut size) };
+            if let Err(e) = raw::check(status) {
+                return if unallocated() { Ok(None) } else { Err(e) };
+            }
+            if size == 0 {
+                return Ok(None);
+            }
+            let size = usize::try_from(size)
+                .ok()
+                .filter(|&s| s <= index.chunk_bytes + (1 << 20))
+                .ok_or_else(|| hdf5::Error::from(format!("stored size {size} is implausible")))?;
+            raw.resize(size, 0);
+            let mut mask = 0_u32;
+            // SAFETY: `raw` holds the chunk's stored size, as the library just reported.
+            let status = unsafe {
+                H5Dread_chunk(
+                    id,
+                    hdf5_sys::h5p::H5P_DEFAULT,
+                    offset.as_ptr(),
+                    &raw mut mask,
+                    raw.as_mut_ptr().cast(),
+                )
+            };
+            if let Err(e) = raw::check(status) {
+                return if unallocated() { Ok(None) } else { Err(e) };
+            }
+            Ok(Some(mask))
         })
     }
 }

@@ -19,6 +19,8 @@ struct Case {
     written: Region,
     regions: Vec<Region>,
     threads: usize,
+    /// Read chunks raw through the library instead of indexing them.
+    direct: bool,
 }
 
 fn region_in(shape: &[usize]) -> impl Strategy<Value = Region> + use<> {
@@ -43,9 +45,10 @@ fn case() -> impl Strategy<Value = Case> {
             prop_oneof![Just(Region::full(&shape)), region_in(&shape)],
             prop::collection::vec(region_in(&shape), 1..5),
             0_usize..4,
+            any::<bool>(),
         )
             .prop_map(
-                |(shape, chunk, deflate, shuffle, written, regions, threads)| {
+                |(shape, chunk, deflate, shuffle, written, regions, threads, direct)| {
                     let chunked = chunk.is_some();
                     Case {
                         shape,
@@ -55,6 +58,7 @@ fn case() -> impl Strategy<Value = Case> {
                         written,
                         regions,
                         threads,
+                        direct,
                     }
                 },
             )
@@ -80,8 +84,9 @@ fn check_case<T: Element>(case: &Case) -> Result<(), TestCaseError> {
     let mut ds = b.create().unwrap();
     ds.write_region(&case.written, &sample_data::<T>(case.written.len(), 3))
         .unwrap();
+    let budget = if case.direct { 0 } else { u64::MAX };
     let reader = ds
-        .parallel_reader()
+        .parallel_reader_with_index_budget(budget)
         .unwrap()
         .with_par(Par::threads(case.threads))
         .unwrap();
@@ -90,10 +95,10 @@ fn check_case<T: Element>(case: &Case) -> Result<(), TestCaseError> {
         ReadPath::Library(why) => prop_assert!(contiguous_unwritten, "fell back: {}", why),
         path => prop_assert_eq!(
             path,
-            if case.chunk.is_some() {
-                &ReadPath::Chunked
-            } else {
-                &ReadPath::Contiguous
+            match (&case.chunk, case.direct) {
+                (None, _) => &ReadPath::Contiguous,
+                (Some(_), false) => &ReadPath::Chunked,
+                (Some(_), true) => &ReadPath::ChunkedViaLibrary,
             }
         ),
     }
@@ -145,8 +150,16 @@ fn large_blocks_read_in_parallel_pieces() {
         }
         let mut ds = b.create().unwrap();
         ds.write_all(&data).unwrap();
-        for par in [Par::Seq, Par::threads(3), Par::All] {
-            let reader = ds.parallel_reader().unwrap().with_par(par).unwrap();
+        for (par, budget) in [
+            (Par::Seq, u64::MAX),
+            (Par::threads(3), 0),
+            (Par::All, u64::MAX),
+        ] {
+            let reader = ds
+                .parallel_reader_with_index_budget(budget)
+                .unwrap()
+                .with_par(par)
+                .unwrap();
             let mut got = vec![0.0_f32; data.len()];
             reader.read_region(&Region::full(&shape), &mut got).unwrap();
             assert!(got == data, "{name} {par:?}");
@@ -273,6 +286,12 @@ fn corrupt_chunks_are_typed_errors() {
         .unwrap_err();
     assert!(matches!(err, Error::CorruptChunk { .. }), "{err:?}");
     assert!(err.to_string().contains("/z"), "{err}");
+    let direct = ds.parallel_reader_with_index_budget(0).unwrap();
+    assert_eq!(direct.path(), &ReadPath::ChunkedViaLibrary);
+    let err = direct
+        .read_region(&Region::full(&[20, 20]), &mut out)
+        .unwrap_err();
+    assert!(matches!(err, Error::CorruptChunk { .. }), "{err:?}");
     // Chunks other than the damaged one still read.
     let mut part = vec![0.0_f64; 100];
     reader
@@ -294,8 +313,8 @@ fn corrupt_chunks_are_typed_errors() {
 fn huge_chunk_grids_are_not_indexed() {
     let dir = tempfile::tempdir().unwrap();
     let f = File::create(dir.path().join("h.h5")).unwrap();
-    // 2^23 chunks of one element, none written: indexing them would take millions of
-    // library queries, so the reader uses the library.
+    // 2^23 chunks of one element, one written: too many to index, so chunks are read
+    // through the library one by one.
     let mut ds = f
         .new_dataset::<u8>("x")
         .shape([1 << 12, 1 << 11])
@@ -305,11 +324,9 @@ fn huge_chunk_grids_are_not_indexed() {
         .unwrap();
     ds.write_region(&Region::block(5, 5, 1, 2), &[1_u8, 2])
         .unwrap();
-    let reader = ds.parallel_reader().unwrap();
-    match reader.path() {
-        ReadPath::Library(why) => assert!(why.contains("chunks"), "{why}"),
-        other => panic!("{other:?}"),
-    }
+    let reader = ds.parallel_reader_with_index_budget(u64::MAX).unwrap();
+    assert_eq!(reader.path(), &ReadPath::ChunkedViaLibrary);
+    assert!(reader.concurrent_reads());
     let mut got = [0_u8; 4];
     reader
         .read_region(&Region::block(5, 4, 1, 4), &mut got)
