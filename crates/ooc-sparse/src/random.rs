@@ -30,6 +30,8 @@ use crate::parallel;
 const LEAF_SPAN: u64 = 1 << 16;
 /// Pieces with at most this many picks choose them by draw–sort–deduplicate.
 const SPARSE_LEAF: u64 = 1 << 12;
+/// Splits with more picks than this run their halves on two rayon tasks.
+const PARALLEL_SPLIT: u64 = 1 << 18;
 /// Positions turned into columns per parallel task.
 const COL_CHUNK: usize = 1 << 16;
 
@@ -94,19 +96,13 @@ pub fn random_csr<T: Element>(
     let k = ((density * total as f64).round_ties_even() as u64).min(total);
     let k = usize::try_from(k).map_err(|_| SparseError::ShapeOverflow { rows, cols })?;
 
-    let mut pieces = Vec::new();
-    let mut weights = Vec::new();
-    split(
-        Piece {
-            start: 0,
-            len: total,
-            count: k as u64,
-            id: 1,
-        },
-        seed,
-        &mut pieces,
-        &mut weights,
-    );
+    let root = Piece {
+        start: 0,
+        len: total,
+        count: k as u64,
+        id: 1,
+    };
+    let pieces = parallel::run(par, |parallel| split(root, seed, parallel))?;
 
     let mut positions = vec![0_usize; k];
     let mut values = vec![T::default(); k];
@@ -192,50 +188,50 @@ fn stream(seed: u64, id: u128, salt: u64) -> Pcg64 {
     rng
 }
 
-fn split(piece: Piece, seed: u64, out: &mut Vec<Piece>, weights: &mut Vec<f64>) {
+/// Splits `piece` until every part is small, in order; the two halves of a split with
+/// many picks are split on two rayon tasks (each split draws from its own stream, so the
+/// result does not depend on that).
+fn split(piece: Piece, seed: u64, parallel: bool) -> Vec<Piece> {
     if piece.count == 0 {
-        return;
+        return Vec::new();
     }
     if piece.count == piece.len || piece.len <= LEAF_SPAN || piece.count <= SPARSE_LEAF {
-        out.push(piece);
-        return;
+        return vec![piece];
     }
-    let left = piece.len / 2;
+    let left_len = piece.len / 2;
     let mut rng = stream(seed, piece.id, 1);
-    let in_left = hypergeometric(&mut rng, piece.len, left, piece.count, weights);
-    split(
-        Piece {
-            start: piece.start,
-            len: left,
-            count: in_left,
-            id: piece.id * 2,
-        },
-        seed,
-        out,
-        weights,
-    );
-    split(
-        Piece {
-            start: piece.start + left,
-            len: piece.len - left,
-            count: piece.count - in_left,
-            id: piece.id * 2 + 1,
-        },
-        seed,
-        out,
-        weights,
-    );
+    let in_left = hypergeometric(&mut rng, piece.len, left_len, piece.count);
+    let left = Piece {
+        start: piece.start,
+        len: left_len,
+        count: in_left,
+        id: piece.id * 2,
+    };
+    let right = Piece {
+        start: piece.start + left_len,
+        len: piece.len - left_len,
+        count: piece.count - in_left,
+        id: piece.id * 2 + 1,
+    };
+    let (mut a, b) = if parallel && piece.count > PARALLEL_SPLIT {
+        rayon::join(|| split(left, seed, true), || split(right, seed, true))
+    } else {
+        (split(left, seed, parallel), split(right, seed, parallel))
+    };
+    a.extend(b);
+    a
 }
 
 /// How many of `draws` positions chosen without replacement from `total` fall among the
-/// first `good`: inversion over the probabilities within 12 standard deviations of the
-/// mode (the mass outside is below 10⁻³⁰), computed by the ratio recurrence.
+/// first `good`: inversion over the probabilities within 10 standard deviations of the
+/// mode (the mass outside is below 10⁻²⁰, far under `f64` resolution of the sum),
+/// computed by the ratio recurrence.
 #[allow(
     clippy::cast_precision_loss,
     clippy::cast_possible_truncation,
     clippy::cast_sign_loss
 )]
-fn hypergeometric(rng: &mut Pcg64, total: u64, good: u64, draws: u64, w: &mut Vec<f64>) -> u64 {
+fn hypergeometric(rng: &mut Pcg64, total: u64, good: u64, draws: u64) -> u64 {
     let lo = draws.saturating_sub(total - good);
     let hi = draws.min(good);
     if lo == hi {
@@ -244,7 +240,7 @@ fn hypergeometric(rng: &mut Pcg64, total: u64, good: u64, draws: u64, w: &mut Ve
     let (n, g, d) = (total as f64, good as f64, draws as f64);
     let mode = ((((d + 1.0) * (g + 1.0)) / (n + 2.0)).floor() as u64).clamp(lo, hi);
     let var = d * (g / n) * ((n - g) / n) * ((n - d) / (n - 1.0));
-    let half = (12.0 * var.sqrt()).ceil() as u64 + 8;
+    let half = (10.0 * var.sqrt()).ceil() as u64 + 8;
     let a = mode.saturating_sub(half).max(lo);
     let b = mode.saturating_add(half).min(hi);
     // P(x + 1) / P(x)
@@ -252,8 +248,7 @@ fn hypergeometric(rng: &mut Pcg64, total: u64, good: u64, draws: u64, w: &mut Ve
         let x = x as f64;
         ((g - x) * (d - x)) / ((x + 1.0) * (n - g - d + x + 1.0))
     };
-    w.clear();
-    w.resize((b - a + 1) as usize, 0.0);
+    let mut w = vec![0.0; (b - a + 1) as usize];
     let m = (mode - a) as usize;
     w[m] = 1.0;
     for x in mode..b {
