@@ -9,6 +9,7 @@ committed and replayed by tests/fuzz_corpus.rs.
 import io
 import pathlib
 import struct
+import zlib
 
 import numpy as np
 
@@ -73,8 +74,75 @@ def raw_open_seeds():
     put("raw_open", "cow", bytes([8, 1 | 0x20, 1, 4, 3]) + body)
 
 
+
+def shuffle(data, size):
+    n = len(data) // size
+    out = bytearray(data)
+    for i in range(n):
+        for j in range(size):
+            out[j * n + i] = data[i * size + j]
+    return bytes(out)
+
+
+def hdf5_chunk_seeds():
+    # selector (pipeline index; 0x80: 4-byte mask follows), mask byte, element-size
+    # selector, u16 chunk length, stored bytes.
+    data = np.arange(64, dtype="<f4").tobytes()
+    sizes = {0: 1, 1: 2, 2: 4, 4: 8, 6: 16}
+    for sel, size in sizes.items():
+        put("hdf5_chunk", f"shuffle-{size}", bytes([1, 0, sel]) + struct.pack("<H", len(data)) + shuffle(data, size))
+        put("hdf5_chunk", f"gzip-shuffle-{size}", bytes([3, 0, sel]) + struct.pack("<H", len(data)) + zlib.compress(shuffle(data, size), 6))
+    put("hdf5_chunk", "gzip", bytes([2, 0, 2]) + struct.pack("<H", len(data)) + zlib.compress(data, 4))
+    put("hdf5_chunk", "gzip-skipped", bytes([3, 2, 2]) + struct.pack("<H", len(data)) + shuffle(data, 4))
+    put("hdf5_chunk", "none", bytes([0, 0, 2]) + struct.pack("<H", len(data)) + data)
+    put("hdf5_chunk", "odd-tail", bytes([1, 0, 2]) + struct.pack("<H", 13) + shuffle(data[:13], 4))
+
+
+def sparse_structure_seeds():
+    # format byte (% 5: csr, csc, coo, bsr, dia; 0x80: raw pointers), two extents
+    # (selector byte, then the extent), then the parts as tests/fuzz_corpus decodes them.
+    rows, cols = 4, 5
+    counts = [1, 2, 0, 3]
+    idx = [0, 1, 4, 2, 3, 4]
+    vals = [1, 2, 3, 4, 5, 6]
+    body = bytes(counts[1:] + [3]) + bytes([0]) + bytes(idx) + bytes(vals)
+    # CSR: ptr of rows + 1 entries, first is 0, then counts (each % 4).
+    put("sparse_structure", "csr", bytes([0, 1, rows, 1, cols]) + bytes([1, 2, 0, 3]) + bytes([0]) + bytes(idx) + bytes(vals))
+    put("sparse_structure", "csc", bytes([1, 1, cols, 1, rows]) + bytes([1, 2, 0, 3]) + bytes([0]) + bytes(idx[:6]) + bytes(vals))
+    put("sparse_structure", "coo", bytes([2, 1, rows, 1, cols, 6]) + bytes([0, 1, 2, 3, 0, 1]) + bytes([0]) + bytes([0, 1, 2, 3, 4, 0]) + bytes(vals))
+    put("sparse_structure", "bsr", bytes([3, 1, 4, 1, 6, 2, 3]) + bytes([1, 1]) + bytes([0, 1]) + bytes([0]) + bytes(range(1, 13)))
+    put("sparse_structure", "dia", bytes([4, 1, 5, 1, 5, 2, 0, 1, 5, 0]) + bytes(range(1, 11)))
+    put("sparse_structure", "csr-raw", bytes([0x80, 1, 2, 1, 2, 3]) + struct.pack("<HHH", 0, 1, 2) + bytes([0, 1, 0, 5, 6]))
+    put("sparse_structure", "huge", bytes([0, 0]) + struct.pack("<Q", 2**64 - 1) + bytes([1, 3]) + bytes(8))
+
+
+
+def npz_seeds():
+    import scipy.sparse as sp
+
+    dense = np.array([[1, 0, 2, 0], [0, 0, 3, 0], [4, 5, 0, 6], [0, 0, 0, 7]], dtype="<f8")
+    mats = {
+        "csr": sp.csr_matrix(dense),
+        "csc": sp.csc_matrix(dense),
+        "coo": sp.coo_matrix(dense),
+        "bsr": sp.bsr_matrix(dense, blocksize=(2, 2)),
+        "dia": sp.dia_matrix(dense),
+        "csr-f4": sp.csr_matrix(dense.astype("<f4")),
+        "csr-i8": sp.csr_matrix(dense.astype("<i8")),
+        "empty": sp.csr_matrix((3, 0), dtype="<f8"),
+    }
+    for name, m in mats.items():
+        for compressed in (False, True):
+            buf = io.BytesIO()
+            sp.save_npz(buf, m, compressed=compressed)
+            put("npz", f"{name}-{'z' if compressed else 'u'}", buf.getvalue())
+
+
 if __name__ == "__main__":
     npy_header_seeds()
     size_parse_seeds()
     npy_open_seeds()
     raw_open_seeds()
+    hdf5_chunk_seeds()
+    sparse_structure_seeds()
+    npz_seeds()

@@ -72,4 +72,12 @@ macro_rules! replay_tests {
     };
 }
 
-replay_tests!(npy_header, size_parse, raw_open, npy_open);
+replay_tests!(
+    npy_header,
+    size_parse,
+    raw_open,
+    npy_open,
+    sparse_structure,
+    hdf5_chunk,
+    npz,
+);

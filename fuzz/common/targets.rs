@@ -11,8 +11,10 @@
 use std::path::PathBuf;
 
 use ooc_core::npy::NpyHeader;
-use ooc_core::{DType, Element, MemoryBudget};
+use ooc_core::{DType, Element, MemoryBudget, Par};
+use ooc_hdf5::Filter;
 use ooc_mmap::{MmapArray, Mode, RawLayout};
+use ooc_sparse::{AnySparse, BsrMatrix, CooMatrix, CscMatrix, CsrMatrix, DiaMatrix, SparseMatrix};
 
 /// A target's body: it gets the fuzzer's bytes and panics only on a bug.
 pub(crate) type Body = fn(&[u8]);
@@ -24,6 +26,9 @@ pub(crate) const TARGETS: &[(&str, Body)] = &[
     ("size_parse", size_parse),
     ("raw_open", raw_open),
     ("npy_open", npy_open),
+    ("sparse_structure", sparse_structure),
+    ("hdf5_chunk", hdf5_chunk),
+    ("npz", npz),
 ];
 
 /// Reads fixed-size values off the front of the fuzzer's bytes; past the end it yields
@@ -254,6 +259,395 @@ pub(crate) fn npy_open(data: &[u8]) {
         Err(e) => {
             assert!(!e.to_string().is_empty());
             assert!(MmapArray::<f64>::open_npy(&path, Mode::ReadOnly).is_err());
+        }
+    }
+    let _ = std::fs::remove_file(&path);
+}
+
+/// An extent: mostly small, sometimes anything (to hunt overflows in `rows + 1` and
+/// `rows × cols`).
+fn extent(input: &mut Input<'_>) -> usize {
+    if input.u8() & 15 == 0 {
+        usize::try_from(input.u64()).unwrap_or(usize::MAX)
+    } else {
+        usize::from(input.u8() % 40)
+    }
+}
+
+/// A compressed-row pointer: valid-looking (cumulative counts) or raw values.
+fn pointer(input: &mut Input<'_>, len: usize, raw: bool) -> Vec<usize> {
+    let len = len.min(64);
+    let mut out = Vec::with_capacity(len);
+    let mut total = 0_usize;
+    for k in 0..len {
+        if raw {
+            out.push(usize::from(input.u16()));
+        } else {
+            if k > 0 {
+                total += usize::from(input.u8() % 4);
+            }
+            out.push(total);
+        }
+    }
+    out
+}
+
+fn indices(input: &mut Input<'_>, n: usize) -> Vec<usize> {
+    (0..n.min(256)).map(|_| usize::from(input.u8())).collect()
+}
+
+fn values(input: &mut Input<'_>, n: usize) -> Vec<f64> {
+    (0..n.min(1024))
+        .map(|_| f64::from(input.u8()) - 100.0)
+        .collect()
+}
+
+/// Checks a matrix that passed validation against a dense reference built from its parts
+/// (`None` when the reference cannot be built, i.e. the shape is too large to expand):
+/// dense form, entries, CSR conversion, transpose and SpMV (serial and parallel) must all
+/// agree. Values are small integers, so every sum is exact.
+fn check_sparse<M: SparseMatrix<f64>>(m: &M, shape: [usize; 2], reference: Option<Vec<f64>>) {
+    assert_eq!(m.shape(), shape);
+    let [rows, cols] = shape;
+    let _ = m.nnz();
+    // Conversions to CSR need a `rows + 1` pointer (and transposes `cols + 1`): memory in
+    // proportion to the shape is the formats' documented cost, not a bug, so shapes of
+    // billions of rows are checked only as far as validation and `nnz`.
+    if rows.max(cols) > 1 << 16 {
+        return;
+    }
+    let csr = m.to_csr();
+    assert_eq!(csr.shape(), shape);
+    let Some(reference) = reference else {
+        return;
+    };
+    let dense = m.to_dense().expect("a small matrix has a dense form");
+    assert_eq!(dense.shape(), [rows, cols]);
+    for i in 0..rows {
+        for j in 0..cols {
+            assert_eq!(dense[[i, j]], reference[i * cols + j], "entry ({i}, {j})");
+        }
+    }
+    assert_eq!(
+        csr.to_dense().expect("small"),
+        dense,
+        "to_csr changed the matrix"
+    );
+    assert_eq!(
+        csr.transpose().to_dense().expect("small"),
+        dense.t(),
+        "transpose"
+    );
+    let x: Vec<f64> = (0..cols).map(|j| (j % 7) as f64 - 3.0).collect();
+    let expected: Vec<f64> = (0..rows)
+        .map(|i| (0..cols).map(|j| reference[i * cols + j] * x[j]).sum())
+        .collect();
+    for par in [Par::Seq, Par::All] {
+        let mut y = vec![f64::NAN; rows];
+        m.spmv(&x, &mut y, par).expect("spmv with matching lengths");
+        assert_eq!(y, expected, "spmv ({par:?})");
+    }
+    let mut short = vec![0.0; rows + 1];
+    assert!(
+        m.spmv(&x, &mut short, Par::Seq).is_err(),
+        "spmv accepted a wrong y length"
+    );
+}
+
+/// A dense reference of `rows × cols` (small shapes only) with `entries` added up.
+fn dense_reference(
+    rows: usize,
+    cols: usize,
+    entries: impl Iterator<Item = (usize, usize, f64)>,
+) -> Option<Vec<f64>> {
+    let n = rows.checked_mul(cols).filter(|&n| n <= 4096)?;
+    let mut out = vec![0.0; n];
+    for (i, j, v) in entries {
+        assert!(
+            i < rows && j < cols,
+            "validated entry ({i}, {j}) outside {rows} x {cols}"
+        );
+        out[i * cols + j] += v;
+    }
+    Some(out)
+}
+
+/// Sparse structure validation: arbitrary `indptr`/`indices`/`data`/shape (and block
+/// shape, diagonal offsets) through the validating constructors of CSR, CSC, COO, BSR and
+/// DIA. Invalid parts must be a typed error; valid ones must give a matrix whose every
+/// operation agrees with a dense reference (the SpMV kernels index without bounds checks,
+/// trusting this validation, so a hole here is memory unsafety).
+pub(crate) fn sparse_structure(data: &[u8]) {
+    let mut input = Input::new(data);
+    let format = input.u8();
+    let raw = format & 0x80 != 0;
+    let shape = [extent(&mut input), extent(&mut input)];
+    let [rows, cols] = shape;
+    match format % 5 {
+        0 | 1 => {
+            let csc = format % 5 == 1;
+            let major = if csc { cols } else { rows };
+            let ptr_len = if raw {
+                usize::from(input.u8())
+            } else {
+                major.saturating_add(1)
+            };
+            let indptr = pointer(&mut input, ptr_len, raw);
+            let nnz = indptr.last().copied().unwrap_or(0);
+            let extra = usize::from(input.u8() % 2);
+            let idx = indices(&mut input, nnz + extra);
+            let vals = values(&mut input, idx.len());
+            let parts = (indptr.clone(), idx.clone(), vals.clone());
+            // Entries (major, minor, value) of parts that passed validation.
+            let entries = || {
+                let (p, i, v) = &parts;
+                let mut out = Vec::new();
+                for a in 0..p.len() - 1 {
+                    for k in p[a]..p[a + 1] {
+                        out.push((a, i[k], v[k]));
+                    }
+                }
+                out
+            };
+            if csc {
+                if let Ok(m) = CscMatrix::new(shape, indptr, idx, vals) {
+                    let e = entries().into_iter().map(|(j, i, v)| (i, j, v));
+                    check_sparse(&m, shape, dense_reference(rows, cols, e));
+                }
+            } else if let Ok(m) = CsrMatrix::new(shape, indptr, idx, vals) {
+                check_sparse(
+                    &m,
+                    shape,
+                    dense_reference(rows, cols, entries().into_iter()),
+                );
+            }
+        }
+        2 => {
+            let n = usize::from(input.u8() % 64);
+            let r = indices(&mut input, n);
+            let extra = usize::from(input.u8() % 2);
+            let c = indices(&mut input, n + extra);
+            let v = values(&mut input, n);
+            let entries: Vec<(usize, usize, f64)> = r
+                .iter()
+                .zip(&c)
+                .zip(&v)
+                .map(|((&i, &j), &x)| (i, j, x))
+                .collect();
+            if let Ok(m) = CooMatrix::new(shape, r, c, v) {
+                check_sparse(&m, shape, dense_reference(rows, cols, entries.into_iter()));
+            }
+        }
+        3 => {
+            let block = [usize::from(input.u8() % 5), usize::from(input.u8() % 5)];
+            let brows = rows.checked_div(block[0]).unwrap_or(0);
+            let ptr_len = if raw {
+                usize::from(input.u8())
+            } else {
+                brows.saturating_add(1)
+            };
+            let indptr = pointer(&mut input, ptr_len, raw);
+            let nnz = indptr.last().copied().unwrap_or(0);
+            let idx = indices(&mut input, nnz);
+            let per = block[0] * block[1];
+            let extra = usize::from(input.u8() % 2);
+            let vals = values(&mut input, idx.len() * per + extra);
+            let (p, i, v) = (indptr.clone(), idx.clone(), vals.clone());
+            if let Ok(m) = BsrMatrix::new(shape, block, indptr, idx, vals) {
+                let [r, c] = block;
+                let mut entries = Vec::new();
+                for b in 0..p.len() - 1 {
+                    for k in p[b]..p[b + 1] {
+                        for e in 0..per {
+                            entries.push((b * r + e / c, i[k] * c + e % c, v[k * per + e]));
+                        }
+                    }
+                }
+                check_sparse(&m, shape, dense_reference(rows, cols, entries.into_iter()));
+            }
+        }
+        _ => {
+            let ndiag = usize::from(input.u8() % 8);
+            let offsets: Vec<isize> = (0..ndiag)
+                .map(|_| isize::from(input.u8() as i8) % 48)
+                .collect();
+            let width = usize::from(input.u8() % 48);
+            let extra = usize::from(input.u8() % 2);
+            let vals = values(&mut input, ndiag * width + extra);
+            let mut entries = Vec::new();
+            for (k, &off) in offsets.iter().enumerate() {
+                for j in 0..width.min(cols) {
+                    let i = j as isize - off;
+                    if i >= 0
+                        && (i as usize) < rows
+                        && let Some(&v) = vals.get(k * width + j)
+                    {
+                        entries.push((i as usize, j, v));
+                    }
+                }
+            }
+            if let Ok(m) = DiaMatrix::new(shape, offsets, width, vals) {
+                check_sparse(&m, shape, dense_reference(rows, cols, entries.into_iter()));
+            }
+        }
+    }
+}
+
+/// The shuffle filter undone, as the HDF5 filter defines it: byte `j` of element `i` is
+/// stored at `j * n + i`; a tail shorter than one element is stored as is.
+fn unshuffle_reference(stored: &[u8], elem_size: usize) -> Vec<u8> {
+    if elem_size <= 1 {
+        return stored.to_vec();
+    }
+    let n = stored.len() / elem_size;
+    let mut out = stored.to_vec();
+    for i in 0..n {
+        for j in 0..elem_size {
+            out[i * elem_size + j] = stored[j * n + i];
+        }
+    }
+    out
+}
+
+/// HDF5 chunk decoding as the parallel read path does it (`ooc_hdf5::decode_chunk`):
+/// arbitrary stored bytes, filter pipeline, per-chunk filter mask, element size and chunk
+/// size. A typed error or exactly one chunk's bytes; when no deflate is in effect the
+/// result must equal the reference unshuffle (or the stored bytes).
+pub(crate) fn hdf5_chunk(data: &[u8]) {
+    let mut input = Input::new(data);
+    let selector = input.u8();
+    let pipeline: &[Filter] = match selector % 8 {
+        0 => &[],
+        1 => &[Filter::Shuffle],
+        2 => &[Filter::Deflate(4)],
+        3 => &[Filter::Shuffle, Filter::Deflate(6)],
+        4 => &[Filter::Deflate(1), Filter::Shuffle],
+        5 => &[Filter::Shuffle, Filter::Fletcher32, Filter::Deflate(9)],
+        6 => &[Filter::Other(32_001)],
+        _ => &[Filter::Shuffle, Filter::Shuffle, Filter::Deflate(4)],
+    };
+    let mask = if selector & 0x80 != 0 {
+        input.u32()
+    } else {
+        u32::from(input.u8() & 7)
+    };
+    let elem_size = match input.u8() % 8 {
+        0 => 1,
+        1 => 2,
+        2 | 3 => 4,
+        4 | 5 => 8,
+        6 => 16,
+        _ => usize::from(input.u8()),
+    };
+    let chunk_len = usize::from(input.u16());
+    let stored = input.rest();
+    let mut out = vec![0xa5_u8; chunk_len];
+    let result = ooc_hdf5::decode_chunk(stored, pipeline, mask, elem_size, &mut out);
+    let active: Vec<&Filter> = pipeline
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i >= 32 || mask & (1 << i) == 0)
+        .map(|(_, f)| f)
+        .collect();
+    match result {
+        Ok(()) => {
+            if active.iter().all(|f| **f == Filter::Shuffle) {
+                let mut expected = stored.to_vec();
+                for _ in &active {
+                    expected = unshuffle_reference(&expected, elem_size);
+                }
+                assert_eq!(
+                    out, expected,
+                    "shuffle-only decode differs from the reference"
+                );
+            }
+        }
+        Err(e) => {
+            assert!(!e.to_string().is_empty());
+            if active.is_empty() && stored.len() == chunk_len {
+                panic!("stored bytes of the chunk's size were refused with no filter: {e}");
+            }
+        }
+    }
+}
+
+/// Checks a loaded matrix against itself: shape and element type as `npz_info` said, and
+/// (for float data and shapes small enough to expand) dense form, CSR form and SpMV agree.
+fn check_loaded<T: Element>(m: &AnySparse<T>, info: &ooc_sparse::NpzInfo) {
+    assert_eq!(m.shape(), info.shape);
+    assert_eq!(T::DTYPE, info.dtype);
+    let [rows, cols] = info.shape;
+    if rows.max(cols) > 1 << 16 {
+        return;
+    }
+    let csr = m.to_csr();
+    assert_eq!(csr.shape(), info.shape);
+    if rows.saturating_mul(cols) > 4096 || !matches!(T::DTYPE, DType::F32 | DType::F64) {
+        return;
+    }
+    let dense = m.to_dense().expect("a small matrix has a dense form");
+    assert_eq!(
+        csr.to_dense().expect("small"),
+        dense,
+        "to_csr changed the matrix"
+    );
+    let x: Vec<T> = (0..cols).map(|j| T::from_f64((j % 5) as f64)).collect();
+    let mut y = vec![T::default(); rows];
+    m.spmv(&x, &mut y, Par::Seq)
+        .expect("spmv with matching lengths");
+    for (i, &yi) in y.iter().enumerate() {
+        let want: f64 = (0..cols)
+            .map(|j| dense[[i, j]].to_f64() * x[j].to_f64())
+            .sum();
+        let got = yi.to_f64();
+        // Sums of the same terms in another order: equal up to rounding, or both not finite.
+        let scale: f64 = (0..cols)
+            .map(|j| (dense[[i, j]].to_f64() * x[j].to_f64()).abs())
+            .sum();
+        assert!(
+            !want.is_finite() || (got - want).abs() <= 1e-3 * scale.max(1e-30),
+            "spmv row {i}: {got} vs {want}"
+        );
+    }
+}
+
+/// The scipy `.npz` sparse reader (`ooc_sparse::npz_info`, `ooc_sparse::load_npz`) over
+/// arbitrary archive bytes: a typed error, or a matrix whose structure validated and whose
+/// forms agree. Loading as the wrong element type must be refused.
+pub(crate) fn npz(data: &[u8]) {
+    let path = scratch_file("npz", data);
+    match ooc_sparse::npz_info(&path) {
+        Ok(info) => {
+            macro_rules! go {
+                ($t:ty) => {
+                    match ooc_sparse::load_npz::<$t>(&path) {
+                        Ok(m) => check_loaded(&m, &info),
+                        Err(e) => assert!(!e.to_string().is_empty()),
+                    }
+                };
+            }
+            ooc_core::dispatch_dtype!(info.dtype, go);
+            // Loading an archive costs a file open and a zip parse: the wrong-type check
+            // runs for one input in eight, chosen by the input itself.
+            if data.len() % 8 != 0 {
+                let _ = std::fs::remove_file(&path);
+                return;
+            }
+            let other = if info.dtype == DType::F64 {
+                DType::I64
+            } else {
+                DType::F64
+            };
+            macro_rules! wrong {
+                ($t:ty) => {
+                    assert!(ooc_sparse::load_npz::<$t>(&path).is_err())
+                };
+            }
+            ooc_core::dispatch_dtype!(other, wrong);
+        }
+        Err(e) => {
+            assert!(!e.to_string().is_empty());
+            assert!(ooc_sparse::load_npz::<f64>(&path).is_err());
         }
     }
     let _ = std::fs::remove_file(&path);

@@ -1,0 +1,8 @@
+//! libFuzzer harness for `sparse_structure`; the body lives in `common/targets.rs`.
+#![no_main]
+
+#[allow(dead_code)]
+#[path = "../common/targets.rs"]
+mod targets;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| targets::sparse_structure(data));
