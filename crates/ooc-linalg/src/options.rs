@@ -13,7 +13,8 @@ pub struct Progress {
     pub blocks_done: usize,
     /// Blocks in the plan.
     pub blocks_total: usize,
-    /// Bytes of input consumed so far (read into buffers or seen through views).
+    /// Bytes of input consumed so far (read into buffers or seen through views; for
+    /// sparse matrices, the stored values and column indices).
     pub bytes_read: u64,
 }
 
@@ -70,6 +71,11 @@ impl Options {
 
     /// Sets how many blocks per worker may be read ahead of the one being computed
     /// (0 = no overlap, 1 = double buffering).
+    ///
+    /// The plan always budgets workers × (1 + depth) block buffers. Backends read by one
+    /// reader thread use them all, so reading runs that far ahead of computing; backends
+    /// that lend views need none, and backends read concurrently use one per worker
+    /// (their reads overlap other workers' computing).
     #[must_use]
     pub fn with_read_ahead(mut self, depth: usize) -> Self {
         self.read_ahead = depth;
