@@ -18,7 +18,7 @@ use std::path::Path;
 
 use hdf5::types::{FloatSize, IntSize, TypeDescriptor, VarLenAscii, VarLenUnicode};
 use hdf5::{Dataset, Group};
-use ooc_core::{Complex, CsrBlock, DType, Element, ReadSparseRows};
+use ooc_core::{Complex, CsrBlock, DType, Element, ReadSparseRows, Region};
 
 use crate::csr::validate_indptr;
 use crate::error::{Result, SparseError};
@@ -557,14 +557,15 @@ pub fn load_anndata<T: Element>(path: impl AsRef<Path>, name: &str) -> Result<An
 
 /// Row blocks of a CSR group in an HDF5 file, read on demand: the row pointer is read
 /// (and checked) once at open; each [`ReadSparseRows::read_rows`] reads one hyperslab of
-/// `data` and of `indices`.
+/// `data` and of `indices` straight into the block's buffers (through `ooc-hdf5`), so
+/// streaming allocates nothing once the buffers have grown to the largest block.
 #[derive(Debug)]
 pub struct H5CsrRows<T> {
     ctx: String,
     shape: [usize; 2],
     indptr: Vec<usize>,
-    data: Dataset,
-    indices: Dataset,
+    data: ooc_hdf5::Dataset,
+    indices: ooc_hdf5::Dataset,
     _element: PhantomData<fn() -> T>,
 }
 
@@ -614,6 +615,14 @@ impl<T: Element> H5CsrRows<T> {
                 found: nnz,
             });
         }
+        let core = |e: ooc_hdf5::Error| SparseError::Core(e.into());
+        let file = ooc_hdf5::File::open(parent.filename()).map_err(core)?;
+        let path = g.name();
+        let data = file.root().dataset(&format!("{path}/data")).map_err(core)?;
+        let indices = file
+            .root()
+            .dataset(&format!("{path}/indices"))
+            .map_err(core)?;
         Ok(H5CsrRows {
             ctx,
             shape,
@@ -669,13 +678,45 @@ impl<T: Element> H5CsrRows<T> {
             out.data.clear();
             return Ok(());
         }
-        read_indices(
-            &self.indices,
-            Some(s..e),
-            "indices",
-            &self.ctx,
-            &mut out.indices,
-        )?;
+        let n = e - s;
+        let region = Region::new(vec![s], vec![n]);
+        let core = |e: ooc_hdf5::Error| SparseError::Core(e.into());
+        out.indices.clear();
+        out.indices.resize(n, 0);
+        // Indices are read into the block's own buffer (narrower types into its front)
+        // and widened in place.
+        macro_rules! widen {
+            ($t:ty) => {{
+                let buf: &mut [$t] = bytemuck::cast_slice_mut(&mut out.indices[..]);
+                self.indices
+                    .read_region(&region, &mut buf[..n])
+                    .map_err(core)?;
+                // Backwards, so each wider write lands on slots already read.
+                for k in (0..n).rev() {
+                    let v: $t = bytemuck::cast_slice::<usize, $t>(&out.indices)[k];
+                    out.indices[k] = usize::try_from(v).map_err(|_| SparseError::BadInteger {
+                        what: "indices",
+                        value: i128::from(v),
+                    })?;
+                }
+            }};
+        }
+        match self.indices.dtype() {
+            DType::I8 => widen!(i8),
+            DType::I16 => widen!(i16),
+            DType::I32 => widen!(i32),
+            DType::I64 => widen!(i64),
+            DType::U8 => widen!(u8),
+            DType::U16 => widen!(u16),
+            DType::U32 => widen!(u32),
+            DType::U64 => widen!(u64),
+            other => {
+                return Err(SparseError::Unsupported {
+                    file: self.ctx.clone(),
+                    reason: format!("dataset indices holds {other}, expected integers"),
+                });
+            }
+        }
         if let Some(pos) = out.indices.iter().position(|&j| j >= self.shape[1]) {
             return Err(SparseError::IndexOutOfRange {
                 what: "column",
@@ -684,7 +725,11 @@ impl<T: Element> H5CsrRows<T> {
                 bound: self.shape[1],
             });
         }
-        out.data = read_values::<T>(&self.data, Some(s..e), &self.ctx)?;
+        out.data.clear();
+        out.data.resize(n, T::default());
+        self.data
+            .read_region(&region, &mut out.data)
+            .map_err(core)?;
         Ok(())
     }
 }
