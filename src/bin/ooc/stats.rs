@@ -352,8 +352,9 @@ impl RunFacts {
             gb_per_s(self.bytes_read, d)
         );
         if let (Some(peak), Some(inc)) = (self.peak_bytes, self.increment_bytes) {
+            // Resident memory, as the kernel counts it: pages of mapped files included.
             line.push_str(&format!(
-                ", peak memory {} (+{})",
+                ", peak RSS {} (+{})",
                 human_bytes(peak as u64),
                 human_bytes(inc as u64)
             ));
