@@ -17,6 +17,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
+use ooc_hdf5::File;
 use ooc_mmap::{MmapArray, Mode};
 use reliability_common::{Rng, STARTED, child_dir, crash_iterations, kill, role, self_command};
 
@@ -161,4 +162,230 @@ fn mmap_writer_killed_at_random_points_loses_nothing_it_flushed() {
         return;
     }
     kill_repeatedly(TEST, 150, mmap_check);
+}
+
+const H5_BLOCK: usize = 8;
+const H5_ROWS: usize = 64;
+const H5_COLS: usize = 512;
+
+fn h5_value(round: usize, row: usize, col: usize) -> f32 {
+    (round * 100_000 + row * 1000 + col % 1000) as f32 - 0.5
+}
+
+fn h5_block(round: usize, block: usize) -> Vec<f32> {
+    (block * H5_BLOCK..(block + 1) * H5_BLOCK)
+        .flat_map(|r| (0..H5_COLS).map(move |c| h5_value(round, r, c)))
+        .collect()
+}
+
+/// Writer: one HDF5 file; each round adds a dataset (contiguous on even rounds, chunked
+/// with shuffle and deflate on odd ones) and fills it in blocks of rows, flushing the file
+/// after each block and then logging `K B`.
+fn hdf5_writer(dir: &Path) {
+    let mut log = open_log(dir);
+    let file = File::create(dir.join("data.h5")).unwrap();
+    file.flush().unwrap();
+    log_step(&mut log, "created");
+    println!("{STARTED}");
+    for round in 0.. {
+        let builder = file
+            .new_dataset::<f32>(&format!("/rounds/r{round}"))
+            .create_parents()
+            .shape([H5_ROWS, H5_COLS]);
+        let builder = if round % 2 == 1 {
+            builder.chunk([H5_BLOCK, H5_COLS / 2]).shuffle().deflate(3)
+        } else {
+            builder
+        };
+        let mut ds = builder.create().unwrap();
+        for b in 0..H5_ROWS / H5_BLOCK {
+            ds.write_rows(b * H5_BLOCK, &h5_block(round, b)).unwrap();
+            file.flush().unwrap();
+            log_step(&mut log, &format!("{round} {b}"));
+        }
+    }
+}
+
+fn hdf5_check(dir: &Path, iteration: usize) {
+    let log = read_log(dir);
+    let mut flushed: Vec<(usize, usize)> = Vec::new();
+    for words in &log {
+        if let [round, block] = words.as_slice()
+            && let (Ok(round), Ok(block)) = (round.parse(), block.parse())
+        {
+            flushed.push((round, block));
+        }
+    }
+    let created = log
+        .iter()
+        .any(|w| w.first().is_some_and(|s| s == "created"));
+    let path = dir.join("data.h5");
+    if !created {
+        // Killed before the first flush: nothing was promised.
+        return;
+    }
+    let file = File::open(&path).unwrap_or_else(|e| {
+        panic!("iteration {iteration}: data.h5 was flushed but cannot be opened: {e}")
+    });
+    let mut buf = vec![0.0_f32; H5_BLOCK * H5_COLS];
+    for &(round, block) in &flushed {
+        let ds = file
+            .dataset(&format!("/rounds/r{round}"))
+            .unwrap_or_else(|e| {
+                panic!("iteration {iteration}: flushed dataset r{round} is missing: {e}")
+            });
+        ds.read_rows(block * H5_BLOCK, &mut buf)
+            .unwrap_or_else(|e| {
+                panic!("iteration {iteration}: flushed block {block} of r{round} unreadable: {e}")
+            });
+        assert!(
+            buf == h5_block(round, block),
+            "iteration {iteration}: flushed block {block} of r{round} differs"
+        );
+    }
+    println!(
+        "iteration {iteration}: killed after {} flushed block(s); file opens, all read back",
+        flushed.len()
+    );
+}
+
+/// An HDF5 writer killed at random points: the file opens afterwards, and every block of
+/// rows written before a completed flush reads back exactly.
+#[test]
+fn hdf5_writer_killed_at_random_points_keeps_what_it_flushed() {
+    const TEST: &str = "hdf5_writer_killed_at_random_points_keeps_what_it_flushed";
+    if role().is_some() {
+        hdf5_writer(&child_dir());
+        return;
+    }
+    kill_repeatedly(TEST, 300, hdf5_check);
+}
+
+const CONV_ROWS: usize = 512;
+const CONV_COLS: usize = 1024;
+
+fn conv_source(dir: &Path) -> Vec<f32> {
+    let data: Vec<f32> = (0..CONV_ROWS * CONV_COLS)
+        .map(|i| i as f32 * 0.25)
+        .collect();
+    let mut a =
+        MmapArray::<f32>::create_npy(dir.join("src.npy"), &[CONV_ROWS, CONV_COLS], false).unwrap();
+    a.as_slice_mut().unwrap().copy_from_slice(&data);
+    data
+}
+
+/// `ooc convert` killed at random points: the destination is absent or complete (a
+/// temporary `.ooc-*` file may remain beside it: SIGKILL leaves no chance to remove it),
+/// and an existing HDF5 file being added to keeps its other datasets.
+#[test]
+fn conversions_killed_at_random_points_leave_no_partial_destination() {
+    let mut rng = Rng::from_env("conversions_killed_at_random_points");
+    let ooc = env!("CARGO_BIN_EXE_ooc");
+    let iterations = crash_iterations();
+    let (mut absent, mut complete, mut leftovers) = (0, 0, 0);
+    let mut typical = Duration::from_millis(200);
+    for i in 0..iterations {
+        let dir = tempfile::tempdir().unwrap();
+        let data = conv_source(dir.path());
+        let existing = dir.path().join("existing.h5");
+        {
+            let f = File::create(&existing).unwrap();
+            let mut kept = f
+                .new_dataset::<f32>("/kept")
+                .shape([4, 4])
+                .create()
+                .unwrap();
+            kept.write_all(&[7.0_f32; 16]).unwrap();
+        }
+        let (dest, check): (String, &dyn Fn(&Path) -> bool) = match i % 4 {
+            0 => (
+                dir.path().join("out.npy").display().to_string(),
+                &|d: &Path| {
+                    let p = d.join("out.npy");
+                    p.exists()
+                        .then(|| {
+                            let a = MmapArray::<f32>::open_npy(&p, Mode::ReadOnly).unwrap();
+                            assert_eq!(a.as_slice(), data.as_slice(), "out.npy is not complete");
+                        })
+                        .is_some()
+                },
+            ),
+            1 => (
+                dir.path().join("out.raw").display().to_string(),
+                &|d: &Path| {
+                    let p = d.join("out.raw");
+                    p.exists()
+                        .then(|| {
+                            let bytes = std::fs::read(&p).unwrap();
+                            let want: Vec<u8> = data.iter().flat_map(|v| v.to_ne_bytes()).collect();
+                            assert!(bytes == want, "out.raw is not complete");
+                        })
+                        .is_some()
+                },
+            ),
+            2 => (
+                format!("{}:/g/x", dir.path().join("new.h5").display()),
+                &|d: &Path| {
+                    let p = d.join("new.h5");
+                    p.exists()
+                        .then(|| {
+                            let f = File::open(&p).unwrap();
+                            assert_eq!(f.dataset("/g/x").unwrap().read_vec::<f32>().unwrap(), data);
+                        })
+                        .is_some()
+                },
+            ),
+            _ => (format!("{}:/g/x", existing.display()), &|_: &Path| {
+                let f = File::open(&existing).unwrap();
+                assert_eq!(
+                    f.dataset("/kept").unwrap().read_vec::<f32>().unwrap(),
+                    [7.0_f32; 16]
+                );
+                f.contains("/g/x")
+                    .then(|| {
+                        assert_eq!(f.dataset("/g/x").unwrap().read_vec::<f32>().unwrap(), data);
+                    })
+                    .is_some()
+            }),
+        };
+        let start = std::time::Instant::now();
+        let child = std::process::Command::new(ooc)
+            .args(["convert", "--budget", "256KiB", "--threads", "1"])
+            .arg(dir.path().join("src.npy"))
+            .arg(&dest)
+            .args(if i % 4 >= 2 {
+                &["--chunks", "64,256", "--deflate", "1"][..]
+            } else {
+                &[][..]
+            })
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let limit = u64::try_from(typical.as_millis()).unwrap_or(1000) * 5 / 4;
+        std::thread::sleep(Duration::from_millis(rng.range(0, limit.max(2))));
+        let status = kill(child);
+        if status.code() == Some(0) {
+            typical = typical.max(start.elapsed());
+        } else {
+            assert!(
+                status.code().is_none(),
+                "convert failed by itself: {status:?}"
+            );
+        }
+        if check(dir.path()) {
+            complete += 1;
+        } else {
+            absent += 1;
+        }
+        leftovers += std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".ooc-"))
+            .count();
+    }
+    println!(
+        "{iterations} conversions killed: {absent} destinations absent, {complete} complete, \
+         none partial; {leftovers} temporary file(s) left beside them"
+    );
 }

@@ -11,6 +11,7 @@ mod reliability_common;
 
 use std::path::Path;
 
+use ooc_hdf5::File;
 use ooc_mmap::{MmapArray, MmapError, Mode, RawLayout};
 use reliability_common::{SmallFs, on_small_fs, role, run_child, self_command, tmpfs_available};
 
@@ -21,6 +22,12 @@ const SMALL: u64 = 4 << 20;
 /// file-size-limit variant (real directory) `check` then re-reads the results from this
 /// fresh process.
 fn on_each_small_fs(test: &str, check: impl Fn(&Path)) {
+    on_each_small_fs_of(test, SMALL, check);
+}
+
+/// As [`on_each_small_fs`] with a tmpfs of `tmpfs_bytes` (the file size limit stays
+/// [`SMALL`]).
+fn on_each_small_fs_of(test: &str, tmpfs_bytes: u64, check: impl Fn(&Path)) {
     let mut kinds = vec![SmallFs::FileSizeLimit];
     if tmpfs_available() {
         kinds.push(SmallFs::Tmpfs);
@@ -33,11 +40,16 @@ fn on_each_small_fs(test: &str, check: impl Fn(&Path)) {
             SmallFs::Tmpfs => "tmpfs",
             SmallFs::FileSizeLimit => "fsize",
         };
+        let bytes = if kind == SmallFs::Tmpfs {
+            tmpfs_bytes
+        } else {
+            SMALL
+        };
         let cmd = on_small_fs(
             &self_command(test, role, dir.path()),
             kind,
             dir.path(),
-            SMALL,
+            bytes,
         );
         let out = run_child(cmd);
         println!(
@@ -140,4 +152,191 @@ fn mmap_creation_reserves_space_so_a_full_disk_is_an_error_not_sigbus() {
         return;
     }
     on_each_small_fs(TEST, |dir| check_filled(&dir.join("fits.npy"), rows, cols));
+}
+
+const KEPT_ROWS: usize = 64;
+const KEPT_COLS: usize = 256;
+
+fn kept_values() -> Vec<f32> {
+    (0..KEPT_ROWS * KEPT_COLS).map(|i| i as f32 * 0.5).collect()
+}
+
+/// Writes the small datasets that must survive: one contiguous, one chunked and deflated.
+fn write_kept(path: &Path) {
+    let file = File::create(path).unwrap();
+    let data = kept_values();
+    let mut a = file
+        .new_dataset::<f32>("/kept/contiguous")
+        .create_parents()
+        .shape([KEPT_ROWS, KEPT_COLS])
+        .create()
+        .unwrap();
+    a.write_all(&data).unwrap();
+    let mut b = file
+        .new_dataset::<f32>("/kept/chunked")
+        .create_parents()
+        .shape([KEPT_ROWS, KEPT_COLS])
+        .chunk([16, 64])
+        .deflate(4)
+        .shuffle()
+        .create()
+        .unwrap();
+    b.write_all(&data).unwrap();
+    file.flush().unwrap();
+}
+
+fn check_kept(path: &Path) {
+    let file = File::open(path).unwrap_or_else(|e| {
+        panic!(
+            "{} cannot be opened after the failed write: {e}",
+            path.display()
+        )
+    });
+    let data = kept_values();
+    for name in ["/kept/contiguous", "/kept/chunked"] {
+        let ds = file.dataset(name).unwrap();
+        assert_eq!(ds.read_vec::<f32>().unwrap(), data, "{name} changed");
+    }
+}
+
+/// HDF5 writes that run out of space (ENOSPC on a full tmpfs, EFBIG under the file size
+/// limit) return a typed error, not a crash; the file is closed and reopened by a fresh
+/// open, and the datasets flushed before still read back exactly.
+#[test]
+fn hdf5_writes_on_a_full_disk_are_errors_and_earlier_datasets_stay_readable() {
+    const TEST: &str = "hdf5_writes_on_a_full_disk_are_errors_and_earlier_datasets_stay_readable";
+    if role().is_some() {
+        let dir = reliability_common::child_dir();
+        let path = dir.join("data.h5");
+        write_kept(&path);
+        let file = File::open_rw(&path).unwrap();
+        let big = vec![1.5_f32; 2048 * 1024]; // 8 MiB: more than the disk or the limit
+        let mut failures = Vec::new();
+        // Contiguous: one large write.
+        match file
+            .new_dataset::<f32>("/big/contiguous")
+            .create_parents()
+            .shape([2048, 1024])
+            .create()
+        {
+            Ok(mut ds) => match ds.write_all(&big) {
+                Ok(()) => match file.flush() {
+                    Ok(()) => panic!("8 MiB were written and flushed on a 4 MiB disk"),
+                    Err(e) => failures.push(format!("flush: {e}")),
+                },
+                Err(e) => failures.push(format!("contiguous write: {e}")),
+            },
+            Err(e) => failures.push(format!("create contiguous: {e}")),
+        }
+        // Chunked: row blocks until the disk is full.
+        match file
+            .new_dataset::<f32>("/big/chunked")
+            .create_parents()
+            .shape([2048, 1024])
+            .chunk([64, 1024])
+            .create()
+        {
+            Ok(mut ds) => {
+                let mut failed = false;
+                for r0 in (0..2048).step_by(64) {
+                    if let Err(e) = ds
+                        .write_rows(r0, &big[..64 * 1024])
+                        .and_then(|()| file.flush())
+                    {
+                        failures.push(format!("chunked rows at {r0}: {e}"));
+                        failed = true;
+                        break;
+                    }
+                }
+                assert!(
+                    failed,
+                    "8 MiB of chunks were written and flushed on a 4 MiB disk"
+                );
+            }
+            Err(e) => failures.push(format!("create chunked: {e}")),
+        }
+        for f in &failures {
+            assert!(!f.is_empty());
+        }
+        // Closing may itself fail to write metadata on a full disk: an error, not a crash.
+        if let Err(e) = file.close() {
+            failures.push(format!("close: {e}"));
+        }
+        check_kept(&path);
+        println!("typed errors: {}", failures.join(" | "));
+        return;
+    }
+    on_each_small_fs(TEST, |dir| check_kept(&dir.join("data.h5")));
+}
+
+fn temp_leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".ooc-"))
+        .collect()
+}
+
+/// `ooc convert` on a disk too small for its output: exit status 1 with one line on stderr,
+/// no file under the destination's name, no temporary file left behind, and an existing
+/// HDF5 file the conversion was adding to unchanged and readable.
+#[test]
+fn conversions_on_a_full_disk_fail_cleanly_and_leave_no_partial_output() {
+    const TEST: &str = "conversions_on_a_full_disk_fail_cleanly_and_leave_no_partial_output";
+    if role().is_some() {
+        let dir = reliability_common::child_dir();
+        // A raw source of exactly 4 MiB: it fits (the limit is inclusive, the tmpfs has
+        // 6 MiB), but no .npy or HDF5 copy of it does.
+        let src = dir.join("src.raw");
+        let layout = RawLayout::c_order(vec![1024, 1024]);
+        let mut a = MmapArray::<f32>::create_raw(&src, &layout).unwrap();
+        for (i, v) in a.as_slice_mut().unwrap().iter_mut().enumerate() {
+            *v = i as f32;
+        }
+        drop(a);
+        let h5 = dir.join("existing.h5");
+        write_kept(&h5);
+        let before = std::fs::read(&h5).unwrap();
+        let ooc = env!("CARGO_BIN_EXE_ooc");
+        let raw_args = ["--dtype", "f32", "--shape", "1024,1024", "--budget", "1MiB"];
+        for dest in [
+            dir.join("out.npy").display().to_string(),
+            format!("{}:/big", h5.display()),
+            format!("{}:/big", dir.join("new.h5").display()),
+        ] {
+            let out = std::process::Command::new(ooc)
+                .arg("convert")
+                .arg(&src)
+                .arg(&dest)
+                .args(raw_args)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(
+                out.status.code(),
+                Some(1),
+                "convert to {dest}: {}",
+                reliability_common::describe(&out)
+            );
+            assert_eq!(stderr.trim().lines().count(), 1, "not one line: {stderr}");
+            assert!(!stderr.contains("panicked"), "{stderr}");
+            println!("convert to {dest}: {}", stderr.trim());
+        }
+        assert!(!dir.join("out.npy").exists(), "a partial out.npy was left");
+        assert!(!dir.join("new.h5").exists(), "a partial new.h5 was left");
+        assert_eq!(
+            temp_leftovers(&dir),
+            Vec::<String>::new(),
+            "temporary files left"
+        );
+        assert_eq!(
+            std::fs::read(&h5).unwrap(),
+            before,
+            "existing.h5 was modified"
+        );
+        check_kept(&h5);
+        return;
+    }
+    on_each_small_fs_of(TEST, 6 << 20, |dir| check_kept(&dir.join("existing.h5")));
 }

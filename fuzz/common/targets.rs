@@ -629,7 +629,7 @@ pub(crate) fn npz(data: &[u8]) {
             ooc_core::dispatch_dtype!(info.dtype, go);
             // Loading an archive costs a file open and a zip parse: the wrong-type check
             // runs for one input in eight, chosen by the input itself.
-            if data.len() % 8 != 0 {
+            if !data.len().is_multiple_of(8) {
                 let _ = std::fs::remove_file(&path);
                 return;
             }
