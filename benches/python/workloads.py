@@ -16,10 +16,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 import dense  # noqa: E402
 import fill  # noqa: E402
-import sparse  # noqa: E402
+import sparse_cases  # noqa: E402
 
 VARIANTS = {}
-for module in (fill, dense, sparse):
+for module in (fill, dense, sparse_cases):
     VARIANTS.update(module.VARIANTS)
 
 

@@ -103,17 +103,20 @@ pub(crate) enum Dataset {
     DenseGzip,
     /// The fill matrix (rows `base + i`) as a `.npy`, for the reopen workload.
     Rows,
+    /// The random sparse matrix (f64) as an anndata CSR group `/X` in HDF5.
+    SparseCsr,
 }
 
 impl Dataset {
     /// Every dataset, in preparation order.
-    pub(crate) const ALL: [Dataset; 6] = [
+    pub(crate) const ALL: [Dataset; 7] = [
         Dataset::Dense,
         Dataset::DenseContig,
         Dataset::DenseSmallChunks,
         Dataset::DenseAdvised,
         Dataset::DenseGzip,
         Dataset::Rows,
+        Dataset::SparseCsr,
     ];
 
     /// The name used on the command line.
@@ -125,6 +128,7 @@ impl Dataset {
             Dataset::DenseAdvised => "dense-advised",
             Dataset::DenseGzip => "dense-gzip",
             Dataset::Rows => "rows",
+            Dataset::SparseCsr => "sparse-csr",
         }
     }
 
@@ -142,6 +146,7 @@ impl Dataset {
             Dataset::DenseAdvised => "dense_adv.h5",
             Dataset::DenseGzip => "dense_gzip.h5",
             Dataset::Rows => "rows.npy",
+            Dataset::SparseCsr => "sparse_csr.h5",
         }
     }
 
@@ -175,6 +180,12 @@ impl Dataset {
             Dataset::Rows => {
                 let base = fill_base(sizes.fill[1]);
                 write_npy(&tmp, sizes.fill, |i, out| fill_row(&base, i, out))?;
+            }
+            Dataset::SparseCsr => {
+                let _ = std::fs::remove_file(&tmp);
+                let csr = crate::sparse::matrix_of(&sizes, ooc_core::Par::All)?;
+                ooc_sparse::save_anndata(&tmp, "X", &csr, ooc_sparse::H5SparseOptions::default())?;
+                std::fs::File::open(&tmp)?.sync_all()?;
             }
         }
         std::fs::rename(&tmp, &path)?;

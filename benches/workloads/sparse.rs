@@ -2,21 +2,29 @@
 //! matrix of density 0.1 (10 million non-zeros), to dense, conversions from CSR to the
 //! other formats, and SpMV in CSR and CSC against a dense GEMV of the same matrix.
 
-use ooc_core::{MemArray, MemoryBudget};
-use ooc_linalg::{Options, gemv};
-use ooc_sparse::{CooMatrix, CscMatrix, CsrMatrix, DokMatrix, LilMatrix, SparseMatrix, random_csr};
+use ooc_core::{MemArray, MemoryBudget, Par};
+use ooc_linalg::{Options, gemv, spmv};
+use ooc_sparse::{
+    CooMatrix, CscMatrix, CsrMatrix, DokMatrix, H5CsrRows, LilMatrix, SparseMatrix, random_csr,
+};
 
 use crate::cases::{Case, Ceiling};
-use crate::data::Result;
+use crate::data::{Dataset, Result};
 use crate::measure::{Ctx, Outcome, timed};
+use crate::scale::Sizes;
 
 /// Seed of the random matrix (scipy draws its own matrix from the same seed, so only
 /// sizes, not checksums, agree with the Python side).
 const SEED: u64 = 42;
 
 fn matrix(ctx: &Ctx) -> Result<CsrMatrix<f64>> {
-    let [rows, cols] = ctx.sizes.sparse;
-    Ok(random_csr(rows, cols, ctx.sizes.density, SEED, ctx.par)?)
+    matrix_of(&ctx.sizes, ctx.par)
+}
+
+/// The random sparse matrix of `sizes` (also what `workloads prepare sparse-csr` stores).
+pub(crate) fn matrix_of(sizes: &Sizes, par: Par) -> Result<CsrMatrix<f64>> {
+    let [rows, cols] = sizes.sparse;
+    Ok(random_csr(rows, cols, sizes.density, SEED, par)?)
 }
 
 #[allow(clippy::cast_precision_loss)]
@@ -140,7 +148,38 @@ pub(crate) fn cases() -> Vec<Case> {
             dense_gemv,
             spmv_reference,
         ),
+        Case {
+            name: "spmv-h5-csr-streamed",
+            group: "sparse",
+            about: "y = A·x streamed under the budget from an anndata CSR group in HDF5",
+            ceiling: Ceiling::FileRead,
+            inputs: &[Dataset::SparseCsr],
+            coldable: true,
+            threads: None,
+            python: &["scipy-h5-csr-spmv"],
+            same_checksum: true,
+            run: spmv_h5_streamed,
+            reference: spmv_reference,
+            tolerance: 1e-9,
+        },
     ]
+}
+
+fn spmv_h5_streamed(ctx: &Ctx) -> Result<Outcome> {
+    let path = ctx.input(Dataset::SparseCsr);
+    ctx.settle(&path)?;
+    let bytes = usize::try_from(std::fs::metadata(&path)?.len())?;
+    let [rows, cols] = ctx.sizes.sparse;
+    let x = vector(cols);
+    let opts = Options::new()
+        .with_par(ctx.par)
+        .with_budget(MemoryBudget::new(ctx.sizes.budget));
+    timed(bytes, || {
+        let a = H5CsrRows::<f64>::open_path(&path, "X")?;
+        let mut y = vec![0.0; rows];
+        spmv(&a, &x, &mut y, &opts)?;
+        Ok(y.iter().sum())
+    })
 }
 
 fn sparse_random(ctx: &Ctx) -> Result<Outcome> {

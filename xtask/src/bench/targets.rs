@@ -134,14 +134,14 @@ pub(crate) fn judge(report: &Report) -> Vec<Target> {
         (
             "gemv-h5-gzip-parallel",
             false,
-            "h5py-blocked",
+            "h5py-blocked-gzip",
             2.5,
             "deflate GEMV vs h5py blocked",
         ),
         (
             "gemv-h5-gzip-parallel",
             false,
-            "dask",
+            "dask-gzip",
             2.5,
             "deflate GEMV vs dask",
         ),
@@ -198,6 +198,34 @@ pub(crate) fn judge(report: &Report) -> Vec<Target> {
         let Some(r) = row(case, cold) else { continue };
         if let (Some(a), Some(b)) = (median(r), python_median(r, variant)) {
             push(name, b / a, goal, format!("{variant} time / {case} time"));
+        }
+    }
+    // Memory: ooc's increment at most a third of scipy's.
+    for (case, variant, name) in [
+        (
+            "convert-csr-dok",
+            "scipy-csr-todok",
+            "CSR → DOK memory increment vs scipy",
+        ),
+        (
+            "convert-csr-lil",
+            "scipy-csr-tolil",
+            "CSR → LIL memory increment vs scipy",
+        ),
+    ] {
+        let Some(r) = row(case, false) else { continue };
+        let theirs = r
+            .python
+            .iter()
+            .find(|p| p.variant == variant && p.runs.error.is_none())
+            .and_then(|p| p.runs.increment());
+        if let (Some(a), Some(b)) = (r.ooc.increment(), theirs) {
+            push(
+                name,
+                b / a.max(1.0),
+                3.0,
+                format!("{variant} increment / {case} increment"),
+            );
         }
     }
     out

@@ -1,4 +1,5 @@
-"""scipy.sparse for the sparse workloads: random generation (Generator API), to dense,
+"""scipy.sparse for the sparse workloads (not named sparse.py: that would shadow the
+`sparse` package dask imports): random generation (Generator API), to dense,
 conversions from CSR, SpMV in CSR and CSC, and the dense product, f64. The matrix is
 drawn untimed except by scipy-random. Each variant returns (bytes moved, timed function)."""
 
@@ -58,6 +59,27 @@ def dense_dot(params):
     return a.size * 8, lambda: float(a.dot(x).sum())
 
 
+def h5_csr_spmv(params):
+    import os
+
+    import h5py
+
+    import common
+
+    path = os.path.join(params["dir"], "sparse_csr.h5")
+    common.settle(path, params["cold"])
+    rows, cols, _ = _shape(params)
+    x = _vector(cols)
+
+    def run():
+        with h5py.File(path, "r") as f:
+            g = f["X"]
+            a = sp.csr_matrix((g["data"][:], g["indices"][:], g["indptr"][:]), shape=(rows, cols))
+        return float((a @ x).sum())
+
+    return os.path.getsize(path), run
+
+
 VARIANTS = {
     "scipy-random": scipy_random,
     "scipy-todense": scipy_todense,
@@ -68,4 +90,5 @@ VARIANTS = {
     "scipy-spmv-csr": lambda p: spmv(p, "csr"),
     "scipy-spmv-csc": lambda p: spmv(p, "csc"),
     "numpy-dense-dot": dense_dot,
+    "scipy-h5-csr-spmv": h5_csr_spmv,
 }
