@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::ceilings;
 use crate::data::{Dataset, Result};
 use crate::measure::{Ctx, Outcome};
-use crate::scale::Sizes;
+use crate::scale::{Scale, Sizes};
 
 /// Which measured ceiling a case's throughput is divided by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +21,8 @@ pub(crate) enum Ceiling {
     FileRead,
     /// Sequential file write, synced.
     FileWrite,
+    /// Sequential file read from the disk, warm run or not (for files larger than memory).
+    ColdRead,
 }
 
 impl Ceiling {
@@ -32,6 +34,7 @@ impl Ceiling {
             Ceiling::FileRead if cold => "ceiling-read-cold",
             Ceiling::FileRead => "ceiling-read-warm",
             Ceiling::FileWrite => "ceiling-write",
+            Ceiling::ColdRead => "ceiling-read-cold",
         }
     }
 }
@@ -165,6 +168,22 @@ pub(crate) fn all() -> Vec<Case> {
     cases.extend(crate::dense::cases());
     cases.extend(crate::sparse::cases());
     cases
+}
+
+/// Cases that run at the huge scale: a matrix larger than memory leaves no room for the
+/// others (each would write its own 32 GiB file).
+const HUGE: [&str; 3] = ["ceiling-memory", "ceiling-read-cold", "gemv-huge-mmap"];
+
+/// The cases of `scale`.
+pub(crate) fn for_scale(scale: Scale) -> Vec<Case> {
+    all()
+        .into_iter()
+        .filter(|c| match scale {
+            Scale::Huge => HUGE.contains(&c.name),
+            Scale::Micro => true,
+            Scale::Quick | Scale::Notebook => c.name != "gemv-huge-mmap",
+        })
+        .collect()
 }
 
 /// The case called `name`.

@@ -59,6 +59,16 @@ pub(crate) fn cases() -> Vec<Case> {
     use Ceiling::{FileRead, Memory};
     vec![
         case(
+            "gemv-huge-mmap",
+            "a memory-mapped matrix larger than RAM, cold, under the scale's budget",
+            Ceiling::ColdRead,
+            &[Dataset::Dense],
+            false,
+            None,
+            &[],
+            gemv_huge,
+        ),
+        case(
             "gemv-inmemory",
             "y = A·x with A loaded in memory (ooc-linalg on a MemArray)",
             Memory,
@@ -192,6 +202,17 @@ fn gemv_mmap(ctx: &Ctx) -> Result<Outcome> {
     let x = vector_x(ctx.sizes.gemv[1]);
     timed(ctx.sizes.gemv_bytes(), || {
         let a = MmapArray::<f32>::open_npy(&path, Mode::ReadOnly)?;
+        multiply(ctx, &a, &x)
+    })
+}
+
+fn gemv_huge(ctx: &Ctx) -> Result<Outcome> {
+    let path = ctx.input(Dataset::Dense);
+    crate::measure::evict(&path)?;
+    let x = vector_x(ctx.sizes.gemv[1]);
+    timed(ctx.sizes.gemv_bytes(), || {
+        let a = MmapArray::<f32>::open_npy(&path, Mode::ReadOnly)?;
+        a.advise(ooc_mmap::Access::Sequential)?;
         multiply(ctx, &a, &x)
     })
 }

@@ -95,7 +95,7 @@ fn options(args: &[String]) -> Result<Options> {
 fn list(args: &[String]) -> Result {
     let o = options(args)?;
     let sizes = Sizes::of(o.scale);
-    for case in cases::all() {
+    for case in cases::for_scale(o.scale) {
         println!("{}", case.describe(&sizes));
     }
     Ok(())
