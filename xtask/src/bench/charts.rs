@@ -36,15 +36,16 @@ fn draw(path: &Path, title: &str, unit: &str, bars: &[Bar], lines: &[(String, f6
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(260)
-        .build_cartesian_2d(0.0..max, 0.0..n as f64)
+        .build_cartesian_2d(0.0..max, -0.5..n as f64 - 0.5)
         .map_err(|e| fail(&e))?;
     chart
         .configure_mesh()
         .disable_y_mesh()
         .y_labels(n)
         .y_label_formatter(&|y| {
-            let k = y.floor();
-            if (y - k - 0.5).abs() < 0.26 && k >= 0.0 {
+            // Bars are centred on whole numbers; other tick values get no label.
+            let k = y.round();
+            if (y - k).abs() < 1e-6 && k >= 0.0 {
                 bars.get(n - 1 - k as usize)
                     .map(|b| b.label.clone())
                     .unwrap_or_default()
@@ -60,8 +61,8 @@ fn draw(path: &Path, title: &str, unit: &str, bars: &[Bar], lines: &[(String, f6
     chart
         .draw_series(bars.iter().enumerate().map(|(i, b)| {
             let y = (n - 1 - i) as f64;
-            let top = if b.other.is_some() { y + 0.5 } else { y + 0.15 };
-            Rectangle::new([(0.0, top), (b.value, y + 0.85)], ooc_color.filled())
+            let low = if b.other.is_some() { y } else { y - 0.35 };
+            Rectangle::new([(0.0, low), (b.value, y + 0.35)], ooc_color.filled())
         }))
         .map_err(|e| fail(&e))?
         .label("ooc")
@@ -71,7 +72,7 @@ fn draw(path: &Path, title: &str, unit: &str, bars: &[Bar], lines: &[(String, f6
             .draw_series(bars.iter().enumerate().filter_map(|(i, b)| {
                 let y = (n - 1 - i) as f64;
                 Some(Rectangle::new(
-                    [(0.0, y + 0.15), (b.other?, y + 0.5)],
+                    [(0.0, y - 0.35), (b.other?, y)],
                     py_color.filled(),
                 ))
             }))
@@ -83,7 +84,7 @@ fn draw(path: &Path, title: &str, unit: &str, bars: &[Bar], lines: &[(String, f6
         let color = Palette99::pick(k + 2).to_rgba();
         chart
             .draw_series(std::iter::once(PathElement::new(
-                [(*value, 0.0), (*value, n as f64)],
+                [(*value, -0.5), (*value, n as f64 - 0.5)],
                 color.stroke_width(2),
             )))
             .map_err(|e| fail(&e))?
@@ -160,4 +161,79 @@ pub(crate) fn write(report: &Report, dir: &Path) -> Result {
         &memory,
         &[],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::results::{Ceilings, Machine, Runs};
+    use crate::bench::runner::{CaseInfo, Run};
+
+    fn row(name: &str, group: &str, seconds: f64) -> Row {
+        Row {
+            case: CaseInfo {
+                name: name.into(),
+                group: group.into(),
+                about: String::new(),
+                ceiling: "ceiling-memory".into(),
+                ceiling_cold: String::new(),
+                inputs: vec![],
+                coldable: false,
+                threads: None,
+                python: vec![],
+                same_checksum: false,
+                params: serde_json::Value::Null,
+            },
+            cold: false,
+            ooc: Runs {
+                runs: vec![Run {
+                    seconds,
+                    bytes: 1e9,
+                    peak_bytes: 1e8,
+                    increment_bytes: 1e7,
+                    checksum: 0.0,
+                }],
+                error: None,
+            },
+            python: vec![],
+        }
+    }
+
+    #[test]
+    fn charts_name_every_case_and_ceiling() {
+        let rows = vec![
+            row("ceiling-memory", "ceiling", 0.1),
+            row("gemv-first", "gemv", 0.5),
+            row("gemv-second", "gemv", 0.25),
+            row("spmv-third", "sparse", 1.0),
+        ];
+        let report = Report {
+            scale: "quick".into(),
+            threads: None,
+            repeat: 1,
+            machine: Machine::default(),
+            ceilings: Ceilings::from_rows(&rows),
+            rows,
+            python_note: None,
+        };
+        let dir = std::env::temp_dir().join(format!("ooc-charts-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        write(&report, &dir).unwrap();
+        for file in ["throughput.svg", "memory.svg"] {
+            let svg = std::fs::read_to_string(dir.join(file)).unwrap();
+            for name in ["gemv-first", "gemv-second", "spmv-third"] {
+                assert!(svg.contains(name), "{file} lacks {name}");
+            }
+            assert!(
+                !svg.contains("ceiling-memory"),
+                "{file} shows a ceiling as a case"
+            );
+        }
+        let svg = std::fs::read_to_string(dir.join("throughput.svg")).unwrap();
+        assert!(
+            svg.contains(">\nmemory\n<"),
+            "the memory ceiling line is in the legend"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
