@@ -73,3 +73,23 @@ fn usage_errors_exit_with_status_2() {
     fails(&["frobnicate"], 2, &["frobnicate"]);
     assert_eq!(ooc(&["info"]).code, Some(2));
 }
+
+#[test]
+fn big_endian_npy_is_described_but_not_streamed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("be.npy");
+    let header = ooc::core::npy::NpyHeader {
+        dtype: ooc::core::DType::F64,
+        order: ooc::core::ByteOrder::Big,
+        fortran_order: false,
+        shape: vec![2],
+    };
+    let mut bytes = header.to_bytes().unwrap();
+    bytes.extend_from_slice(&1.5_f64.to_be_bytes());
+    bytes.extend_from_slice(&(-2.0_f64).to_be_bytes());
+    std::fs::write(&path, bytes).unwrap();
+    let j = crate::support::json(&crate::support::ok(&["info", "--json", &arg(&path)]));
+    assert_eq!(j["descr"], ">f8");
+    assert_eq!(j["data_bytes"], 16);
+    fails(&["stats", &arg(&path)], 1, &["be.npy", ">f8", "non-native"]);
+}

@@ -1,5 +1,6 @@
 //! `ooc info`: the JSON checked field by field against what the test wrote.
 
+use ooc::hdf5::{File, Filter, Layout};
 use ooc::mmap::MmapArray;
 
 use crate::support::{arg, json, ok, python, run_python};
@@ -107,4 +108,98 @@ fn npy_written_by_numpy() {
     assert_eq!(j["version"], "2.0");
     assert_eq!(j["dtype"], "u8");
     assert_eq!(j["elements"], 7);
+}
+
+#[test]
+fn hdf5_tree_matches_what_the_crate_describes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tree.h5");
+    let (chunked, contiguous) = {
+        let f = File::create(&path).unwrap();
+        f.root().set_attr("title", "a tree").unwrap();
+        let g = f.create_group("g").unwrap();
+        g.set_attr("answer", 42_i64).unwrap();
+        let mut a = f
+            .new_dataset::<f32>("/g/sub/a")
+            .shape([40, 30])
+            .chunk([8, 30])
+            .deflate(6)
+            .shuffle()
+            .max_shape([None, Some(30)])
+            .create_parents()
+            .create()
+            .unwrap();
+        let data: Vec<f32> = (0..1200_u16).map(f32::from).collect();
+        a.write_all(&data).unwrap();
+        a.set_attr("units", "m/s").unwrap();
+        let mut b = f.new_dataset::<u16>("b").shape([5]).create().unwrap();
+        b.write_all(&[1_u16, 2, 3, 4, 5]).unwrap();
+        (a.describe().unwrap(), b.describe().unwrap())
+    };
+    assert_eq!(chunked.layout, Layout::Chunked);
+    assert_eq!(chunked.filters, [Filter::Shuffle, Filter::Deflate(6)]);
+    let j = json(&ok(&["info", "--json", &arg(&path)]));
+    assert_eq!(j["format"], "hdf5");
+    assert_eq!(j["file_bytes"], std::fs::metadata(&path).unwrap().len());
+    let objects = j["objects"].as_array().unwrap();
+    let paths: Vec<&str> = objects
+        .iter()
+        .map(|o| o["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["/", "/b", "/g", "/g/sub", "/g/sub/a"]);
+    assert_eq!(objects[0]["attrs"]["title"], "a tree");
+    assert_eq!(objects[2]["attrs"]["answer"], 42);
+    let a = &objects[4];
+    assert_eq!(a["kind"], "dataset");
+    assert_eq!(a["dtype"], "f32");
+    assert_eq!(a["shape"], serde_json::json!([40, 30]));
+    assert_eq!(a["max_shape"], serde_json::json!([null, 30]));
+    assert_eq!(a["layout"], "chunked");
+    assert_eq!(a["chunk_shape"], serde_json::json!([8, 30]));
+    assert_eq!(a["filters"], serde_json::json!(["shuffle", "deflate(6)"]));
+    assert_eq!(a["stored_bytes"], chunked.stored_bytes);
+    assert_eq!(a["logical_bytes"], 4800);
+    assert_eq!(a["attrs"]["units"], "m/s");
+    let b = &objects[1];
+    assert_eq!(b["layout"], "contiguous");
+    assert_eq!(b["chunk_shape"], serde_json::Value::Null);
+    assert_eq!(b["stored_bytes"], contiguous.stored_bytes);
+    assert_eq!(b["logical_bytes"], 10);
+    let text = ok(&["info", &arg(&path)]);
+    assert!(
+        text.contains("/g/sub/a  dataset f32 40 × 30, chunked 8 × 30 [shuffle, deflate(6)]"),
+        "{text}"
+    );
+}
+
+#[test]
+fn hdf5_written_by_h5py() {
+    let Some(py) = python("info::hdf5_written_by_h5py") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_python(
+        &py,
+        dir.path(),
+        "import h5py, numpy as np\n\
+         with h5py.File('h.h5', 'w') as f:\n\
+         \x20   d = f.create_dataset('grp/d', data=np.arange(600, dtype='>i2').reshape(20, 30), chunks=(4, 10), compression='gzip', compression_opts=2, maxshape=(None, 30))\n\
+         \x20   d.attrs['scale'] = 0.5\n\
+         \x20   f['grp'].attrs['names'] = ['x', 'y']\n\
+         with h5py.File('h.h5') as f:\n\
+         \x20   print(f['grp/d'].id.get_storage_size())\n",
+    );
+    let j = json(&ok(&["info", "--json", &arg(&dir.path().join("h.h5"))]));
+    let objects = j["objects"].as_array().unwrap();
+    let g = objects.iter().find(|o| o["path"] == "/grp").unwrap();
+    assert_eq!(g["attrs"]["names"], serde_json::json!(["x", "y"]));
+    let d = objects.iter().find(|o| o["path"] == "/grp/d").unwrap();
+    assert_eq!(d["dtype"], "i16");
+    assert_eq!(d["byte_order"], "big");
+    assert_eq!(d["shape"], serde_json::json!([20, 30]));
+    assert_eq!(d["max_shape"], serde_json::json!([null, 30]));
+    assert_eq!(d["chunk_shape"], serde_json::json!([4, 10]));
+    assert_eq!(d["filters"], serde_json::json!(["deflate(2)"]));
+    assert_eq!(d["stored_bytes"].to_string(), out.trim());
+    assert_eq!(d["attrs"]["scale"], 0.5);
 }

@@ -244,6 +244,15 @@ pub(crate) fn with_dense<V: DenseVisit>(
     match format {
         Format::Npy => {
             let header = inspect_npy(path).at(path)?;
+            if !header.order.is_native() {
+                return Err(Failure::at(
+                    path,
+                    format!(
+                        "stores {} elements in non-native byte order, which cannot be mapped and streamed; convert it first (numpy: a.astype(a.dtype.newbyteorder('=')))",
+                        header.dtype.numpy_descr(header.order)
+                    ),
+                ));
+            }
             macro_rules! npy {
                 ($t:ty) => {{
                     let a = MmapArray::<$t>::open_npy(path, Mode::ReadOnly).at(path)?;

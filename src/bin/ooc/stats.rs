@@ -380,8 +380,13 @@ impl DenseVisit for DenseStats<'_> {
         let shape = a.shape().to_vec();
         let dtype = a.dtype();
         let bytes = (shape.iter().product::<usize>() * dtype.size()) as u64;
+        // The scheduler reports bytes of the widened elements, over every pass.
+        let (wide, passes) = if dtype.kind() == 'c' { (16, 1) } else { (8, 3) };
+        let progress_total = shape.iter().product::<usize>() as u64 * wide * passes;
         let m = AsMatrix::new(a);
-        let (summary, facts) = measured(self.common, bytes, "stats", |opts| T::summarize(&m, opts));
+        let (summary, facts) = measured(self.common, progress_total, "stats", |opts| {
+            T::summarize(&m, opts)
+        });
         let s = summary.at(Path::new(self.source))?;
         // Count the bytes of the file read by every pass, not the widened copies.
         let facts = RunFacts {
