@@ -14,7 +14,7 @@ pub(crate) fn run_all(python: Option<&std::path::Path>) -> Result {
         "warnings",
     ]))?;
     let mut test = cargo();
-    test.args(["test", "--workspace", "--all-targets"]);
+    test.args(["test", "--workspace", "--all-targets", "--no-fail-fast"]);
     // Modest property-test case counts keep the whole run within minutes.
     test.env(
         "PROPTEST_CASES",
