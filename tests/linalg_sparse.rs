@@ -1,18 +1,21 @@
 //! ooc-linalg over ooc-sparse: SpMV on in-memory CSR matrices (random, and from dense
-//! data with empty rows) against a dense ndarray reference, on several budgets and thread
+//! data with empty rows) and on CSR groups streamed from HDF5 files (contiguous and
+//! chunked + deflate), against a dense ndarray reference, on several budgets and thread
 //! counts.
 
 use ndarray::{Array1, Array2};
+use ooc_core::ReadSparseRows;
 use ooc_core::{MemoryBudget, Par};
 use ooc_linalg::{Options, spmv};
-use ooc_sparse::{CsrMatrix, random_csr};
+use ooc_sparse::{CsrMatrix, H5CsrRows, H5SparseOptions, random_csr, save_anndata};
 
 #[allow(clippy::cast_precision_loss)]
 fn vector(n: usize) -> Vec<f64> {
     (0..n).map(|i| (i % 17) as f64 - 8.0).collect()
 }
 
-fn check(csr: &CsrMatrix<f64>) {
+/// SpMV of `a` (any row reader) against the dense form of `csr`.
+fn check_rows(a: &dyn ReadSparseRows<f64>, csr: &CsrMatrix<f64>) {
     let [m, n] = csr.shape();
     let mut dense = Array2::<f64>::zeros((m, n));
     for i in 0..m {
@@ -29,7 +32,7 @@ fn check(csr: &CsrMatrix<f64>) {
                 .with_par(par)
                 .with_budget(MemoryBudget::new(budget));
             let mut y = vec![0.0; m];
-            spmv(csr, x.as_slice().unwrap(), &mut y, &opts).unwrap();
+            spmv(a, x.as_slice().unwrap(), &mut y, &opts).unwrap();
             for (i, (got, want)) in y.iter().zip(&expected).enumerate() {
                 assert!(
                     (got - want).abs() <= 1e-9 * want.abs().max(1.0),
@@ -59,4 +62,31 @@ fn spmv_on_csr_with_empty_rows_matches_dense_reference() {
         }
     });
     check(&CsrMatrix::from_dense(&dense.view()));
+}
+
+fn check(csr: &CsrMatrix<f64>) {
+    check_rows(csr, csr);
+}
+
+#[test]
+fn spmv_streamed_from_hdf5_csr_groups_matches_dense_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sparse.h5");
+    let csr = random_csr::<f64>(700, 400, 0.03, 7, Par::Seq).unwrap();
+    let layouts = [
+        ("contiguous", H5SparseOptions::default()),
+        (
+            "chunked",
+            H5SparseOptions {
+                chunk: Some(1000),
+                deflate: Some(4),
+            },
+        ),
+    ];
+    for (name, opts) in layouts {
+        save_anndata(&path, name, &csr, opts).unwrap();
+        let rows = H5CsrRows::<f64>::open_path(&path, name).unwrap();
+        assert_eq!(rows.nnz(), csr.nnz());
+        check_rows(&rows, &csr);
+    }
 }
