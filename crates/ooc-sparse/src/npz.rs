@@ -18,7 +18,7 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
 use ndarray::ShapeBuilder;
-use ooc_core::npy::{NpyError, NpyHeader};
+use ooc_core::npy::{MAX_HEADER_LEN, NpyError, NpyHeader};
 use ooc_core::{ByteOrder, DType, Element};
 use zip::ZipArchive;
 use zip::write::SimpleFileOptions;
@@ -391,13 +391,40 @@ impl Archive {
                 source,
             },
         })?;
-        // The declared size only sizes the first allocation; a lying header cannot make
-        // us reserve more than 64 MiB up front.
-        let hint = usize::try_from(member.size()).unwrap_or(0).min(64 << 20);
-        let mut bytes = Vec::with_capacity(hint);
-        member
+        let io = |e| SparseError::io(format!("reading {file} member {name}"), e);
+        let mut bytes = Vec::new();
+        // The preamble, the header it announces, then only the data that header declares
+        // (plus one byte, to notice extra data): a member that inflates to more than its
+        // header says cannot make us read or allocate more.
+        (&mut member).take(12).read_to_end(&mut bytes).map_err(io)?;
+        let header_end = match (bytes.get(6), bytes.len()) {
+            (Some(1), 12) => 10 + usize::from(u16::from_le_bytes([bytes[8], bytes[9]])),
+            (Some(2 | 3), 12) => {
+                let len = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+                12 + usize::try_from(len)
+                    .unwrap_or(usize::MAX)
+                    .min(MAX_HEADER_LEN + 1)
+            }
+            _ => bytes.len(),
+        };
+        let more =
+            |have: usize, want: usize| u64::try_from(want.saturating_sub(have)).unwrap_or(u64::MAX);
+        (&mut member)
+            .take(more(bytes.len(), header_end))
             .read_to_end(&mut bytes)
-            .map_err(|e| SparseError::io(format!("reading {file} member {name}"), e))?;
+            .map_err(io)?;
+        let end = match NpyHeader::parse(&bytes) {
+            Ok((h, offset)) => h.data_bytes().map_or(bytes.len(), |need| offset + need + 1),
+            // A string descriptor (the format member): its data is a few bytes.
+            Err(NpyError::UnsupportedDescr(_)) => bytes.len() + 4096,
+            // The caller's parse reports the error.
+            Err(_) => bytes.len(),
+        };
+        bytes.reserve(end.saturating_sub(bytes.len()).min(64 << 20));
+        member
+            .take(more(bytes.len(), end))
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
         Ok(bytes)
     }
 

@@ -343,6 +343,12 @@ fn damaged_archives_are_typed_errors() {
             Box::new(|e| e.to_string().contains("needs 112")),
         ),
         (
+            // More data than the header declares: read only up to one byte past it.
+            "data.npy",
+            npy("<f8", "(14,)", &vec![0; 1 << 20]),
+            Box::new(|e| e.to_string().contains("holds 113 data bytes")),
+        ),
+        (
             "data.npy",
             b"\x93NUMPX garbage".to_vec(),
             Box::new(|e| matches!(e, SparseError::Npy { .. })),
