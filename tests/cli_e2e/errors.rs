@@ -93,3 +93,48 @@ fn big_endian_npy_is_described_but_not_streamed() {
     assert_eq!(j["data_bytes"], 16);
     fails(&["stats", &arg(&path)], 1, &["be.npy", ">f8", "non-native"]);
 }
+
+#[test]
+fn missing_hdf5_objects_and_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f.h5");
+    {
+        let f = ooc::hdf5::File::create(&path).unwrap();
+        let mut d = f
+            .new_dataset::<f64>("/g/d")
+            .shape([2, 2])
+            .create_parents()
+            .create()
+            .unwrap();
+        d.write_all(&[1.0, 2.0, 3.0, 4.0]).unwrap();
+    }
+    let p = path.display().to_string();
+    fails(&["stats", &format!("{p}:/g/nope")], 1, &["f.h5", "/g/nope"]);
+    fails(
+        &["stats", &format!("{p}:/absent/d")],
+        1,
+        &["f.h5", "/absent/d"],
+    );
+    // A file is named without the object inside it: the command line cannot work.
+    fails(&["stats", &p], 2, &["f.h5", ":/"]);
+    // An inner path on a file that has none.
+    let npy = dir.path().join("a.npy");
+    drop(MmapArray::<f64>::create_npy(&npy, &[2], false).unwrap());
+    fails(
+        &["stats", &format!("{}:/x", npy.display())],
+        1,
+        &["a.npy", "/x"],
+    );
+    // A truncated HDF5 file.
+    let bytes = std::fs::read(&path).unwrap();
+    let cut = dir.path().join("cut.h5");
+    std::fs::write(&cut, &bytes[..bytes.len() / 3]).unwrap();
+    let run = ooc(&["info", &arg(&cut)]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("ooc: ") && run.stderr.contains("cut.h5"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}
