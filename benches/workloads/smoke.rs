@@ -59,7 +59,7 @@ pub(crate) fn run_all() -> Result {
         }
     }
     println!(
-        "\nworkloads smoke: {passed} passed, {} failed",
+        "\nworkloads: {passed} passed, {} failed",
         failed.len()
     );
     if failed.is_empty() {
