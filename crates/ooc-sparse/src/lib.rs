@@ -29,6 +29,7 @@ mod lil;
 mod npz;
 mod parallel;
 mod random;
+mod sprs_interop;
 mod spy;
 
 pub use anndata::{
