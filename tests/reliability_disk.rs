@@ -81,6 +81,12 @@ fn assert_no_space(result: Result<MmapArray<f32>, MmapError>, path: &Path, data:
         "a failed create left {} behind",
         path.display()
     );
+    let dir = path.parent().expect("a file in a directory");
+    assert_eq!(
+        temp_leftovers(dir),
+        Vec::<String>::new(),
+        "temporary files left"
+    );
 }
 
 fn check_filled(path: &Path, rows: usize, cols: usize) {
@@ -274,7 +280,7 @@ fn temp_leftovers(dir: &Path) -> Vec<String> {
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".ooc-"))
+        .filter(|n| n.starts_with('.'))
         .collect()
 }
 

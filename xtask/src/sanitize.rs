@@ -3,8 +3,9 @@
 //! memcheck, R times. Valgrind sees the C library too, which Miri cannot run; any invalid
 //! read or write, use of uninitialised memory in a branch, or bad free fails the run.
 //!
-//! The default filters select ooc-hdf5's parallel-path and decode tests; pass others to
-//! widen it. Known reports from inside libhdf5 itself (it writes uninitialised padding
+//! By default it runs ooc-hdf5's decoder and parallel-reader unit tests and the whole
+//! `tests/parallel.rs`; pass test-name filters to run those tests of every ooc-hdf5 test
+//! binary instead. Known reports from inside libhdf5 itself (it writes uninitialised padding
 //! bytes to files) are suppressed with the rules in [`SUPPRESSIONS`], nothing else.
 
 use std::path::PathBuf;
@@ -12,8 +13,14 @@ use std::process::Command;
 
 use crate::{Result, cargo, root};
 
-/// Test-name filters run by default.
-const DEFAULT_FILTERS: &[&str] = &["parallel", "fast", "decode", "chunk"];
+/// The test binaries run by default (by file-name prefix) and the test-name filters used
+/// in each: the library's unit tests of the decoder and the parallel reader, and the whole
+/// `tests/parallel.rs` (fast path against library path, parallel pieces, fallbacks,
+/// corrupt and truncated chunks).
+const DEFAULT_SELECTION: &[(&str, &[&str])] = &[
+    ("ooc_hdf5-", &["decode::", "parallel::"]),
+    ("parallel-", &[]),
+];
 
 /// Reports from inside libhdf5 that are not ours: the library writes buffers whose
 /// padding bytes it never initialised (HDF5's own valgrind notes say so).
@@ -121,11 +128,25 @@ pub(crate) fn run(args: &[String]) -> Result {
             filter => filters.push(filter.to_string()),
         }
     }
-    if filters.is_empty() {
-        filters = DEFAULT_FILTERS.iter().map(ToString::to_string).collect();
-    }
     ensure_valgrind()?;
-    let bins = test_binaries()?;
+    let all = test_binaries()?;
+    // (binary, filters) pairs to run.
+    let bins: Vec<(PathBuf, Vec<String>)> = if filters.is_empty() {
+        all.into_iter()
+            .filter_map(|b| {
+                let name = b.file_name()?.to_string_lossy().into_owned();
+                let (_, f) = DEFAULT_SELECTION
+                    .iter()
+                    .find(|(p, _)| name.starts_with(p))?;
+                Some((b, f.iter().map(ToString::to_string).collect()))
+            })
+            .collect()
+    } else {
+        all.into_iter().map(|b| (b, filters.clone())).collect()
+    };
+    if bins.is_empty() {
+        return Err("none of ooc-hdf5's test binaries matched the selection".into());
+    }
     let supp = root().join("target").join("ooc-valgrind.supp");
     std::fs::create_dir_all(root().join("target")).map_err(|e| e.to_string())?;
     std::fs::write(&supp, SUPPRESSIONS).map_err(|e| format!("{}: {e}", supp.display()))?;
@@ -133,7 +154,7 @@ pub(crate) fn run(args: &[String]) -> Result {
     let mut failures = Vec::new();
     for run in 1..=runs {
         let mut run_clean = true;
-        for bin in &bins {
+        for (bin, filters) in &bins {
             let mut cmd = Command::new("valgrind");
             cmd.args([
                 "--tool=memcheck",
@@ -144,7 +165,7 @@ pub(crate) fn run(args: &[String]) -> Result {
             ])
             .arg(format!("--suppressions={}", supp.display()))
             .arg(bin)
-            .args(&filters)
+            .args(filters)
             .arg("--test-threads=2")
             .env("PROPTEST_CASES", "8")
             .current_dir(root().join("crates").join("ooc-hdf5"));
