@@ -198,6 +198,8 @@ impl DType {
         if first == '|' && size != 1 {
             return Err(unsupported());
         }
+        // One byte has no order: `>i1` and `<u1` are the same types as `|i1` and `|u1`.
+        let order = if size == 1 { None } else { order };
         Ok((dtype, order.unwrap_or(ByteOrder::NATIVE)))
     }
 }
@@ -363,6 +365,22 @@ mod tests {
                 }
             }
             assert_eq!(DType::from_name(d.name()).unwrap(), d);
+        }
+    }
+
+    #[test]
+    fn single_byte_types_are_native_whatever_their_prefix() {
+        // Found by the `npy_header` fuzz target: `>i1` parsed as big-endian, so a header
+        // written back (`|i1`) parsed to a different header.
+        for d in DType::ALL.into_iter().filter(|d| d.size() == 1) {
+            for prefix in ['<', '>', '|', '='] {
+                let text = format!("{prefix}{}1", d.kind());
+                assert_eq!(
+                    DType::from_numpy_descr(&text).unwrap(),
+                    (d, ByteOrder::NATIVE),
+                    "{text}"
+                );
+            }
         }
     }
 
