@@ -64,6 +64,21 @@ enum Storage {
     Writable(MmapMut),
 }
 
+/// Refuses shapes ndarray cannot view: those whose non-zero extents multiply past
+/// `isize::MAX` bytes even though a zero extent leaves them empty (`[usize::MAX, 0]`).
+/// `checked_bytes` counts such a shape as 0 bytes; without this check `view` panicked.
+pub(crate) fn check_viewable(shape: &[usize], elem_size: usize) -> Result<()> {
+    let nonzero: Vec<usize> = shape.iter().copied().filter(|&d| d != 0).collect();
+    if checked_bytes(&nonzero, elem_size).is_err() {
+        return Err(ooc_core::Error::ShapeOverflow {
+            shape: shape.to_vec(),
+            elem_size,
+        }
+        .into());
+    }
+    Ok(())
+}
+
 impl<T: Element> MmapArray<T> {
     /// Maps `shape` elements of `T` starting `offset` bytes into `file` (which has
     /// `file_len` bytes and was opened with the access `mode` needs).
@@ -77,6 +92,7 @@ impl<T: Element> MmapArray<T> {
         mode: Mode,
     ) -> Result<Self> {
         let bytes = checked_bytes(&shape, T::DTYPE.size())?;
+        check_viewable(&shape, T::DTYPE.size())?;
         let align = std::mem::align_of::<T>();
         if !offset.is_multiple_of(align as u64) {
             return Err(MmapError::Misaligned {
@@ -373,5 +389,37 @@ impl<T: Element> std::fmt::Debug for MmapArray<T> {
             .field("path", &self.path)
             .field("data_offset", &self.data_offset)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{MmapArray, MmapError, Mode, RawLayout};
+
+    // Found by the `raw_open` fuzz target: a raw layout of shape `[huge, 0]` opened (it
+    // holds no bytes), then `view` panicked inside ndarray with an overflow.
+    #[test]
+    fn empty_shapes_with_unaddressable_extents_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.raw");
+        std::fs::write(&path, [0_u8; 16]).unwrap();
+        for shape in [vec![usize::MAX, 0], vec![0, 1 << 62, 4]] {
+            let layout = RawLayout::c_order(shape.clone());
+            let err = MmapArray::<f32>::open_raw(&path, &layout, Mode::ReadOnly)
+                .err()
+                .unwrap();
+            assert!(
+                matches!(err, MmapError::Core(ooc_core::Error::ShapeOverflow { .. })),
+                "{shape:?}: {err}"
+            );
+            let new = dir.path().join("y.raw");
+            assert!(MmapArray::<f32>::create_raw(&new, &layout).is_err());
+            assert!(!new.exists(), "a refused layout left a file");
+            assert!(MmapArray::<f32>::create_npy(dir.path().join("z.npy"), &shape, false).is_err());
+        }
+        // Empty shapes ndarray can hold still open and view.
+        let layout = RawLayout::c_order(vec![1 << 20, 0]);
+        let a = MmapArray::<f32>::open_raw(&path, &layout, Mode::ReadOnly).unwrap();
+        assert_eq!(a.view().len(), 0);
     }
 }

@@ -3,8 +3,10 @@
 //! rather than a `SIGBUS` on a later write through the map.
 
 use std::fs::{File, OpenOptions};
+use std::os::unix::fs::FileExt;
 use std::os::unix::io::AsRawFd;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::{MmapError, Result};
 
@@ -36,9 +38,14 @@ pub(crate) fn open_existing(path: &Path, write: bool) -> Result<(File, u64)> {
     Ok((file, meta.len()))
 }
 
-/// Creates (or truncates) `path` and makes it `total` bytes long, all zero, with the disk
-/// blocks allocated now.
-pub(crate) fn create_sized(path: &Path, total: u64) -> Result<File> {
+/// Creates the file at `path` holding `total` bytes — `head` first, zeros after — with its
+/// blocks reserved, and returns it open for reading and writing.
+///
+/// The file is built under a temporary name beside `path` and renamed into place only
+/// when complete, so a process killed midway never leaves an empty, short or header-less
+/// file under `path`; an existing file there is replaced whole by the rename (maps of the
+/// old file keep their pages), and stays untouched when creation fails.
+pub(crate) fn create_sized(path: &Path, total: u64, head: &[u8]) -> Result<File> {
     if let Ok(meta) = std::fs::metadata(path)
         && !meta.is_file()
     {
@@ -46,20 +53,39 @@ pub(crate) fn create_sized(path: &Path, total: u64) -> Result<File> {
             path: path.to_path_buf(),
         });
     }
+    let temp = temp_name(path);
     let file = OpenOptions::new()
         .read(true)
         .write(true)
-        .create(true)
-        .truncate(true)
-        .open(path)
+        .create_new(true)
+        .open(&temp)
         .map_err(|e| MmapError::io("create", path, e))?;
-    if let Err(e) = reserve(&file, path, total) {
-        // Leave no half-sized file behind under the name the caller asked for.
+    let built = reserve(&file, path, total)
+        .and_then(|()| {
+            file.write_all_at(head, 0)
+                .map_err(|e| MmapError::io("write header of", path, e))
+        })
+        .and_then(|()| {
+            std::fs::rename(&temp, path).map_err(|e| MmapError::io("rename into place", path, e))
+        });
+    if let Err(e) = built {
         drop(file);
-        let _ = std::fs::remove_file(path);
+        let _ = std::fs::remove_file(&temp);
         return Err(e);
     }
     Ok(file)
+}
+
+/// A name for building `path` beside it: hidden, unique in this process, never the name
+/// of a finished file.
+fn temp_name(path: &Path) -> PathBuf {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.ooc-{}-{n}.tmp", std::process::id()))
 }
 
 /// Extends `file` to `total` zero bytes with the blocks allocated (`posix_fallocate`), so
@@ -88,5 +114,57 @@ fn reserve(file: &File, path: &Path, total: u64) -> Result<()> {
             bytes: total,
             source: std::io::Error::from_raw_os_error(code),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{MmapArray, MmapError, Mode, RawLayout};
+
+    fn leftovers(dir: &std::path::Path) -> Vec<String> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect()
+    }
+
+    // Found by `cargo xtask crash` (writers killed at exact system calls): killed at the
+    // `fallocate` or the header `pwrite` of `create_npy`, a writer left an empty or
+    // header-less `.npy` under the real name. Now the name appears only once complete, and
+    // an existing file is replaced whole: a map of the old file keeps reading it.
+    #[test]
+    fn creation_replaces_by_rename_so_old_maps_stay_valid() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.npy");
+        let mut old = MmapArray::<f32>::create_npy(&path, &[4, 4], false).unwrap();
+        old.as_slice_mut().unwrap().fill(3.0);
+        old.flush().unwrap();
+        let reader = MmapArray::<f32>::open_npy(&path, Mode::ReadOnly).unwrap();
+        let new = MmapArray::<f32>::create_npy(&path, &[2, 8], false).unwrap();
+        assert!(reader.as_slice().iter().all(|&v| v == 3.0));
+        assert!(new.as_slice().iter().all(|&v| v == 0.0));
+        drop(new);
+        assert_eq!(
+            MmapArray::<f32>::open_npy(&path, Mode::ReadOnly)
+                .unwrap()
+                .shape(),
+            [2, 8]
+        );
+        assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn failed_creation_keeps_the_existing_file_and_leaves_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keep.raw");
+        std::fs::write(&path, b"precious").unwrap();
+        // 2^62 bytes: no filesystem reserves that.
+        let layout = RawLayout::c_order(vec![1 << 62]);
+        let err = MmapArray::<u8>::create_raw(&path, &layout).err().unwrap();
+        assert!(matches!(err, MmapError::NoSpace { .. }), "{err}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"precious");
+        assert_eq!(leftovers(dir.path()), Vec::<String>::new());
     }
 }

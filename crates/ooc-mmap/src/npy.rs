@@ -181,6 +181,7 @@ impl<T: Element> MmapArray<T> {
             shape: shape.to_vec(),
         };
         let bytes = ooc_core::shape::checked_bytes(shape, T::DTYPE.size())?;
+        crate::array::check_viewable(shape, T::DTYPE.size())?;
         let head = header.to_bytes().map_err(|source| MmapError::Npy {
             path: path.to_path_buf(),
             source,
@@ -190,9 +191,7 @@ impl<T: Element> MmapArray<T> {
             .ok()
             .and_then(|b| offset.checked_add(b))
             .ok_or(MmapError::OffsetOverflow { offset, bytes })?;
-        let file = create_sized(path, total)?;
-        file.write_all_at(&head, 0)
-            .map_err(|e| MmapError::io("write header of", path, e))?;
+        let file = create_sized(path, total, &head)?;
         Self::map_file(
             &file,
             path,

@@ -60,6 +60,7 @@ impl<T: Element> MmapArray<T> {
     pub fn create_raw(path: impl AsRef<Path>, layout: &RawLayout) -> Result<Self> {
         let path = path.as_ref();
         let bytes = ooc_core::shape::checked_bytes(&layout.shape, T::DTYPE.size())?;
+        crate::array::check_viewable(&layout.shape, T::DTYPE.size())?;
         let offset = layout.offset;
         let align = std::mem::align_of::<T>();
         if !offset.is_multiple_of(align as u64) {
@@ -73,7 +74,7 @@ impl<T: Element> MmapArray<T> {
             .ok()
             .and_then(|b| offset.checked_add(b))
             .ok_or(MmapError::OffsetOverflow { offset, bytes })?;
-        let file = create_sized(path, total)?;
+        let file = create_sized(path, total, &[])?;
         Self::map_file(
             &file,
             path,
