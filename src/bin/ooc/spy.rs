@@ -1,26 +1,32 @@
-//! `ooc spy MATRIX OUT.png|OUT.svg`: the picture of where a sparse matrix (`.npz`, or an
-//! anndata group in HDF5) has entries, drawn by `ooc-sparse` from rows read in blocks,
-//! written through a temporary name.
+//! `ooc spy MATRIX OUT.png|OUT.svg`: the picture of where a matrix has entries — the
+//! stored entries of a sparse matrix (`.npz`, or an anndata group in HDF5), or the
+//! non-zeros of a dense array (`.npy`, raw, HDF5 dataset, seen through
+//! `ooc_sparse::DenseNonzeros`) — drawn by `ooc-sparse` from rows read in blocks, written
+//! through a temporary name.
 
 use std::path::PathBuf;
 
 use clap::Args;
-use ooc_core::ReadSparseRows;
+use ooc_core::{ReadBlock, ReadSparseRows};
 use serde_json::json;
 
-use crate::CommonArgs;
 use crate::dest::Destination;
 use crate::failure::{AtPath, CliResult, Failure};
-use crate::open::{SparseDesc, SparseSource, SparseVisit, is_sparse, with_sparse};
+use crate::matrix::AsMatrix;
+use crate::open::{
+    DenseVisit, SparseDesc, SparseSource, SparseVisit, is_sparse, with_dense, with_sparse,
+};
 use crate::output::print_json;
 use crate::source::SourceSpec;
 use crate::stats::{Summarize, measured};
+use crate::{CommonArgs, RawArgs};
 
 /// Arguments of `ooc spy`.
 #[allow(clippy::doc_markdown)] // doc comments are the --help text, shown verbatim
 #[derive(Debug, Args)]
 pub(crate) struct SpyArgs {
-    /// The sparse matrix: a scipy .npz archive, or FILE.h5:/group for an anndata group.
+    /// The matrix: a scipy .npz archive, FILE.h5:/group for an anndata group, or a dense
+    /// array (.npy, raw, FILE.h5:/dataset) whose non-zeros are drawn.
     matrix: String,
     /// The picture: OUT.png or OUT.svg.
     out: PathBuf,
@@ -36,6 +42,8 @@ pub(crate) struct SpyArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    raw: RawArgs,
 }
 
 #[derive(Clone, Copy)]
@@ -54,6 +62,24 @@ impl SparseVisit for Spy<'_> {
     type Output = ();
 
     fn visit<T: Summarize>(self, a: &SparseSource<T>, desc: &SparseDesc) -> CliResult {
+        self.draw(a, &desc.format)
+    }
+}
+
+impl DenseVisit for Spy<'_> {
+    type Output = ();
+
+    fn visit<T: Summarize, A: ReadBlock<T>>(self, a: &A) -> CliResult {
+        let m = AsMatrix::new(a);
+        let nonzeros = ooc_sparse::DenseNonzeros::new(&m, self.common.budget)
+            .at(std::path::Path::new(&self.args.matrix))?;
+        self.draw(&nonzeros, "dense")
+    }
+}
+
+impl Spy<'_> {
+    /// Draws the entries `a` reads and reports the run.
+    fn draw<T: Summarize, R: ReadSparseRows<T>>(self, a: &R, format: &str) -> CliResult {
         let args = self.args;
         let [rows, cols] = a.sparse_shape();
         let (width, height) = picture_size(args.width, args.height, rows, cols);
@@ -73,7 +99,7 @@ impl SparseVisit for Spy<'_> {
             let mut j = json!({
                 "matrix": args.matrix,
                 "out": args.out.display().to_string(),
-                "sparse_format": desc.format,
+                "sparse_format": format,
                 "shape": [rows, cols],
                 "nnz": a.nnz(),
                 "width": width,
@@ -85,10 +111,9 @@ impl SparseVisit for Spy<'_> {
             print_json(&j);
         } else {
             println!(
-                "{}: {width} × {height} spy plot of {} ({} {rows} × {cols}, {} stored entries)\n  {}",
+                "{}: {width} × {height} spy plot of {} ({format} {rows} × {cols}, {} stored entries)\n  {}",
                 args.out.display(),
                 args.matrix,
-                desc.format,
                 a.nnz(),
                 facts.text(self.common)
             );
@@ -132,20 +157,16 @@ pub(crate) fn run(args: &SpyArgs, common: &CommonArgs) -> CliResult {
         }
     };
     let spec = SourceSpec::parse(&args.matrix);
-    if !is_sparse(&spec)? {
-        return Err(Failure::at(
-            &spec.file,
-            "spy draws sparse matrices (.npz archives, anndata groups in HDF5); dense arrays need a dense-to-sparse row reader that ooc-sparse does not have yet",
-        ));
+    let spy = Spy {
+        args,
+        common,
+        picture,
+    };
+    if is_sparse(&spec)? {
+        with_sparse(&spec, spy)
+    } else {
+        with_dense(&spec, &args.raw, spy)
     }
-    with_sparse(
-        &spec,
-        Spy {
-            args,
-            common,
-            picture,
-        },
-    )
 }
 
 #[cfg(test)]
