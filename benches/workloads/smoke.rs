@@ -58,10 +58,7 @@ pub(crate) fn run_all() -> Result {
             }
         }
     }
-    println!(
-        "\nworkloads: {passed} passed, {} failed",
-        failed.len()
-    );
+    println!("\nworkloads: {passed} passed, {} failed", failed.len());
     if failed.is_empty() {
         Ok(())
     } else {
