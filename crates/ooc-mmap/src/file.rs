@@ -53,13 +53,7 @@ pub(crate) fn create_sized(path: &Path, total: u64, head: &[u8]) -> Result<File>
             path: path.to_path_buf(),
         });
     }
-    let temp = temp_name(path);
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .open(&temp)
-        .map_err(|e| MmapError::io("create", path, e))?;
+    let (temp, file) = open_staging(path)?;
     let built = reserve(&file, path, total)
         .and_then(|()| {
             file.write_all_at(head, 0)
@@ -76,16 +70,52 @@ pub(crate) fn create_sized(path: &Path, total: u64, head: &[u8]) -> Result<File>
     Ok(file)
 }
 
-/// A name for building `path` beside it: hidden, unique in this process, never the name
-/// of a finished file.
-fn temp_name(path: &Path) -> PathBuf {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+/// The hidden name beside `path` under which creating `path` builds the file before
+/// renaming it into place: `.NAME.ooc-PID.tmp`.
+///
+/// Callers that remove their own temporary files when interrupted (a command line tool's
+/// signal handler) can remove this one too; a second creation of the same `path` running
+/// at the same time in the same process uses a numbered variant instead.
+#[must_use]
+pub fn staging_path(path: &Path) -> PathBuf {
+    staging_name(path, None)
+}
+
+fn staging_name(path: &Path, n: Option<usize>) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    path.with_file_name(format!(".{name}.ooc-{}-{n}.tmp", std::process::id()))
+    let pid = std::process::id();
+    match n {
+        None => path.with_file_name(format!(".{name}.ooc-{pid}.tmp")),
+        Some(n) => path.with_file_name(format!(".{name}.ooc-{pid}-{n}.tmp")),
+    }
+}
+
+/// Creates the staging file for `path` ([`staging_path`], or a numbered variant when that
+/// name is taken).
+fn open_staging(path: &Path) -> Result<(PathBuf, File)> {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let mut temp = staging_name(path, None);
+    loop {
+        match OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+        {
+            Ok(file) => return Ok((temp, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+                if n > 1 << 20 {
+                    return Err(MmapError::io("create", path, e));
+                }
+                temp = staging_name(path, Some(n));
+            }
+            Err(e) => return Err(MmapError::io("create", path, e)),
+        }
+    }
 }
 
 /// Extends `file` to `total` zero bytes with the blocks allocated (`posix_fallocate`), so
@@ -134,6 +164,25 @@ mod tests {
     // `fallocate` or the header `pwrite` of `create_npy`, a writer left an empty or
     // header-less `.npy` under the real name. Now the name appears only once complete, and
     // an existing file is replaced whole: a map of the old file keeps reading it.
+    #[test]
+    fn a_taken_staging_name_falls_back_to_a_numbered_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.npy");
+        let staging = crate::staging_path(&path);
+        assert_eq!(
+            staging.file_name().unwrap().to_string_lossy(),
+            format!(".b.npy.ooc-{}.tmp", std::process::id())
+        );
+        std::fs::write(&staging, b"someone else's").unwrap();
+        let a = MmapArray::<u8>::create_npy(&path, &[3], false).unwrap();
+        assert_eq!(a.as_slice(), &[0, 0, 0]);
+        assert_eq!(std::fs::read(&staging).unwrap(), b"someone else's");
+        assert_eq!(
+            leftovers(dir.path()),
+            [staging.file_name().unwrap().to_string_lossy()]
+        );
+    }
+
     #[test]
     fn creation_replaces_by_rename_so_old_maps_stay_valid() {
         let dir = tempfile::tempdir().unwrap();

@@ -47,6 +47,7 @@ mod residency;
 
 pub use array::MmapArray;
 pub use error::{MmapError, Result};
+pub use file::staging_path;
 pub use layout::RawLayout;
 pub use mode::{Access, Mode};
 pub use npy::{inspect_npy, read_npy_converted};

@@ -17,6 +17,10 @@ use crate::failure::{AtPath, CliResult, Failure};
 /// so none is ever freed.
 static PENDING: AtomicPtr<libc::c_char> = AtomicPtr::new(ptr::null_mut());
 
+/// The name `ooc-mmap` builds a new file under before renaming it onto the temporary file
+/// (`ooc_mmap::staging_path`), removed by the signal handler too.
+static PENDING_STAGING: AtomicPtr<libc::c_char> = AtomicPtr::new(ptr::null_mut());
+
 /// How temporary names begin: `.ooc-PID-N-NAME` beside the destination `NAME`.
 pub(crate) const TEMP_PREFIX: &str = ".ooc-";
 
@@ -138,6 +142,10 @@ impl Drop for Destination {
 }
 
 fn register(temp: &Path) {
+    let staging = ooc_mmap::staging_path(temp);
+    if let Ok(c) = CString::new(staging.as_os_str().as_bytes()) {
+        PENDING_STAGING.store(c.into_raw(), Ordering::SeqCst);
+    }
     if let Ok(c) = CString::new(temp.as_os_str().as_bytes()) {
         PENDING.store(c.into_raw(), Ordering::SeqCst);
     }
@@ -145,15 +153,19 @@ fn register(temp: &Path) {
 
 fn unregister() {
     PENDING.store(ptr::null_mut(), Ordering::SeqCst);
+    PENDING_STAGING.store(ptr::null_mut(), Ordering::SeqCst);
 }
 
 extern "C" fn on_signal(signal: libc::c_int) {
     let path = PENDING.swap(ptr::null_mut(), Ordering::SeqCst);
-    // SAFETY: `path` is null or a NUL-terminated string leaked by `register` and never
-    // freed; unlink, signal and raise are async-signal-safe.
+    let staging = PENDING_STAGING.swap(ptr::null_mut(), Ordering::SeqCst);
+    // SAFETY: `path` and `staging` are null or NUL-terminated strings leaked by `register`
+    // and never freed; unlink, signal and raise are async-signal-safe.
     unsafe {
-        if !path.is_null() {
-            libc::unlink(path);
+        for p in [path, staging] {
+            if !p.is_null() {
+                libc::unlink(p);
+            }
         }
         libc::signal(signal, libc::SIG_DFL);
         libc::raise(signal);
