@@ -349,6 +349,34 @@ macro_rules! dispatch_dtype {
     };
 }
 
+/// Calls `$mac!(T)` once for every element type, in [`DType::ALL`] order: for code (tests,
+/// above all) that must run for each type at compile time.
+///
+/// ```
+/// use ooc_core::{Element, for_each_element};
+/// let mut sizes = Vec::new();
+/// macro_rules! size { ($t:ty) => { sizes.push(<$t as Element>::DTYPE.size()) } }
+/// for_each_element!(size);
+/// assert_eq!(sizes, [1, 2, 4, 8, 1, 2, 4, 8, 4, 8, 8, 16]);
+/// ```
+#[macro_export]
+macro_rules! for_each_element {
+    ($mac:ident) => {
+        $mac!(i8);
+        $mac!(i16);
+        $mac!(i32);
+        $mac!(i64);
+        $mac!(u8);
+        $mac!(u16);
+        $mac!(u32);
+        $mac!(u64);
+        $mac!(f32);
+        $mac!(f64);
+        $mac!($crate::Complex<f32>);
+        $mac!($crate::Complex<f64>);
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

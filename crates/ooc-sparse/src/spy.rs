@@ -188,14 +188,7 @@ pub fn spy_png<T: Element, R: ReadSparseRows<T> + ?Sized>(
     width: u32,
     height: u32,
 ) -> Result<()> {
-    let path = path.as_ref();
-    check_size(path, width, height)?;
-    let grid = spy_grid(m, width as usize, height as usize)?;
-    let mut backend = BitMapBackend::new(path, (width, height));
-    paint(&mut backend, &grid, width, height).map_err(|reason| SparseError::Plot {
-        path: path.display().to_string(),
-        reason,
-    })
+    draw_file(path.as_ref(), m, width, height, BitMapBackend::new)
 }
 
 /// Renders a `width × height` spy plot of `m` into RGB bytes (3 per pixel, row-major),
@@ -233,10 +226,25 @@ pub fn spy_svg<T: Element, R: ReadSparseRows<T> + ?Sized>(
     width: u32,
     height: u32,
 ) -> Result<()> {
-    let path = path.as_ref();
+    draw_file(path.as_ref(), m, width, height, SVGBackend::new)
+}
+
+/// Counts `m` into a grid and paints it on the file backend `open` makes for `path`.
+fn draw_file<'p, T, R, DB>(
+    path: &'p Path,
+    m: &R,
+    width: u32,
+    height: u32,
+    open: impl FnOnce(&'p Path, (u32, u32)) -> DB,
+) -> Result<()>
+where
+    T: Element,
+    R: ReadSparseRows<T> + ?Sized,
+    DB: DrawingBackend,
+{
     check_size(path, width, height)?;
     let grid = spy_grid(m, width as usize, height as usize)?;
-    let mut backend = SVGBackend::new(path, (width, height));
+    let mut backend = open(path, (width, height));
     paint(&mut backend, &grid, width, height).map_err(|reason| SparseError::Plot {
         path: path.display().to_string(),
         reason,

@@ -47,7 +47,7 @@ proptest! {
 #[test]
 fn every_type_and_format() {
     macro_rules! each {
-        ($($t:ty),*) => {$(
+        ($t:ty) => {
             for f in Format::ALL {
                 let m = random::<$t>(20, 30, 0.2, 9, f, Par::threads(2)).unwrap();
                 assert_eq!(m.format(), f);
@@ -59,22 +59,9 @@ fn every_type_and_format() {
                     assert_eq!(m.to_csr(), csr);
                 }
             }
-        )*};
+        };
     }
-    each!(
-        i8,
-        i16,
-        i32,
-        i64,
-        u8,
-        u16,
-        u32,
-        u64,
-        f32,
-        f64,
-        Complex<f32>,
-        Complex<f64>
-    );
+    ooc_core::for_each_element!(each);
 }
 
 #[test]
