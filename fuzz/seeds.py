@@ -47,6 +47,19 @@ def size_parse_seeds():
         put("size_parse", f"{i:02}", text.encode())
 
 
+def cli_source_seeds():
+    # First byte: bit k marks the k-th ":/" prefix as a file, bit 6 the whole text as a
+    # file, bit 7 as a directory; the rest is the argument's text.
+    texts = [
+        (0, "data.h5:/group/x"), (1, "data.h5:/group/x"), (2, "a:/b.h5:/c"), (3, "a:/b:/c:/d"),
+        (0, ":/x"), (0x40, "plain.npy"), (0x80, "dir:/x"), (0, "out.NPZ"), (0, "out.h5"),
+        (0, "x.bin"), (0, "(1000, 100000)"), (0, "3x4"), (0, "3,,4"), (0, "auto"),
+        (0, "<f4"), (0, ">i8"), (0, "|u1"), (0, "float32"), (0, "c128"), (0, ""),
+        (0, "18446744073709551616"), (0, "d\u00e9j\u00e0.h5:/\u00e9"),
+    ]
+    for i, (mask, text) in enumerate(texts):
+        put("cli_source", f"{i:02}", bytes([mask]) + text.encode())
+
 
 def npy_open_seeds():
     for i, dt in enumerate(DTYPES):
@@ -141,6 +154,7 @@ def npz_seeds():
 if __name__ == "__main__":
     npy_header_seeds()
     size_parse_seeds()
+    cli_source_seeds()
     npy_open_seeds()
     raw_open_seeds()
     hdf5_chunk_seeds()

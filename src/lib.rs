@@ -10,6 +10,10 @@
 //! | `sparse` | `ooc-sparse` | CSR, CSC, COO, BSR, LIL, DOK, DIA; scipy and anndata storage |
 //! | `linalg` | `ooc-linalg` | the out-of-core block scheduler: GEMV, GEMM, SpMV, maps |
 //!
+//! and one module of its own, [`source`]: the command line's SOURCE, DEST, `--dtype`,
+//! `--shape` and `--chunks` syntax, parsed purely (the `ooc` binary uses it; so can tools
+//! taking the same arguments, and the `cli_source` fuzz target does).
+//!
 //! ```
 //! use ooc::core::{MemArray, ReadBlock, Region};
 //! let a = MemArray::from_vec(vec![2, 2], vec![1_i32, 2, 3, 4])?;
@@ -22,6 +26,8 @@
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+pub mod source;
 
 pub use ooc_core as core;
 #[cfg(feature = "hdf5")]

@@ -80,4 +80,5 @@ replay_tests!(
     sparse_structure,
     hdf5_chunk,
     npz,
+    cli_source,
 );

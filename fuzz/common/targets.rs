@@ -8,7 +8,7 @@
 //! body also checks what success promises (round trips, lengths inside the input), so the
 //! fuzzer hunts wrong answers as well as crashes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use ooc_core::npy::NpyHeader;
 use ooc_core::{DType, Element, MemoryBudget, Par};
@@ -29,6 +29,7 @@ pub(crate) const TARGETS: &[(&str, Body)] = &[
     ("sparse_structure", sparse_structure),
     ("hdf5_chunk", hdf5_chunk),
     ("npz", npz),
+    ("cli_source", cli_source),
 ];
 
 /// Reads fixed-size values off the front of the fuzzer's bytes; past the end it yields
@@ -651,4 +652,126 @@ pub(crate) fn npz(data: &[u8]) {
         }
     }
     let _ = std::fs::remove_file(&path);
+}
+
+/// The command line's SOURCE, DEST, `--shape`, `--chunks` and `--dtype` syntax
+/// (`ooc::source`): the first byte says which of the text's `FILE:/` prefixes are files
+/// (bit k: the k-th `:/` from the left, k < 6) and whether the whole text exists (bit 6: a
+/// file, bit 7: a directory); the rest is the text. A SOURCE splits where a reference
+/// reading of the rule says and prints back to the text; every other argument parses to a
+/// value that prints and parses back to itself, or to the error naming the text.
+pub(crate) fn cli_source(data: &[u8]) {
+    use ooc::source::{
+        ArgError, Chunks, DestSpec, PathKind, SourceSpec, dtype_text, parse_dtype, parse_shape,
+    };
+
+    let mut input = Input::new(data);
+    let mask = input.u8();
+    let text = String::from_utf8_lossy(input.rest()).into_owned();
+    let splits: Vec<usize> = text.match_indices(":/").map(|(i, _)| i).collect();
+    let files: Vec<&str> = splits
+        .iter()
+        .take(6)
+        .enumerate()
+        .filter(|&(k, _)| mask & (1 << k) != 0)
+        .map(|(_, &i)| &text[..i])
+        .collect();
+    let whole = match mask >> 6 {
+        0 => PathKind::Missing,
+        1 => PathKind::File,
+        _ => PathKind::Other,
+    };
+    let probe = |p: &Path| {
+        let p = p
+            .to_str()
+            .expect("the parser only asks about parts of the text");
+        if p == text {
+            whole
+        } else if files.contains(&p) {
+            PathKind::File
+        } else {
+            PathKind::Missing
+        }
+    };
+
+    // SOURCE: the whole text when it exists; else the longest file prefix; else the first
+    // `:/` after the first character; else the whole text.
+    let spec = SourceSpec::parse_with(&text, probe);
+    let want = if whole != PathKind::Missing {
+        None
+    } else {
+        splits
+            .iter()
+            .copied()
+            .filter(|&i| i > 0 && files.contains(&&text[..i]))
+            .max()
+            .or_else(|| splits.first().copied().filter(|&i| i > 0))
+    };
+    match want {
+        Some(i) => {
+            assert_eq!(spec.file, Path::new(&text[..i]), "{text:?}");
+            assert_eq!(spec.inner.as_deref(), Some(&text[i + 1..]), "{text:?}");
+        }
+        None => {
+            assert_eq!(spec.file, Path::new(&text), "{text:?}");
+            assert_eq!(spec.inner, None, "{text:?}");
+        }
+    }
+    assert_eq!(spec.to_string(), text);
+    assert_eq!(SourceSpec::parse_with(&spec.to_string(), probe), spec);
+
+    // DEST.
+    match DestSpec::parse(&text) {
+        Ok(dest) => {
+            assert_eq!(dest.to_string(), text);
+            assert_eq!(DestSpec::parse(&dest.to_string()).as_ref(), Ok(&dest));
+            if let DestSpec::Hdf5 { file, inner } = &dest {
+                assert!(!file.as_os_str().is_empty() && inner.starts_with('/'));
+            }
+        }
+        Err(e) => {
+            assert!(matches!(
+                e,
+                ArgError::DestWithoutDataset(_) | ArgError::UnknownDestFormat(_)
+            ));
+            assert!(e.to_string().starts_with(&format!("{text}: ")), "{e}");
+        }
+    }
+
+    // --shape and --chunks.
+    let shape = parse_shape(&text);
+    match &shape {
+        Ok(s) => {
+            assert!(!s.0.is_empty());
+            assert_eq!(parse_shape(&s.to_string()).as_ref(), Ok(s));
+        }
+        Err(e) => {
+            assert_eq!(e, &ArgError::InvalidShape(text.clone()));
+            assert!(e.to_string().contains(&format!("{text:?}")), "{e}");
+        }
+    }
+    match text.parse::<Chunks>() {
+        Ok(c) => {
+            assert_eq!(c.to_string().parse::<Chunks>().as_ref(), Ok(&c));
+            match &c {
+                Chunks::Auto => assert_eq!(text, "auto"),
+                Chunks::Shape(s) => assert_eq!(shape.as_ref().map(|x| &x.0), Ok(s)),
+            }
+        }
+        Err(e) => {
+            assert!(shape.is_err() && text != "auto");
+            assert_eq!(e, ArgError::InvalidChunks(text.clone()));
+        }
+    }
+
+    // --dtype.
+    match parse_dtype(&text) {
+        Ok((dtype, order)) => {
+            assert_eq!(parse_dtype(&dtype_text(dtype, order)), Ok((dtype, order)));
+        }
+        Err(e) => {
+            assert_eq!(e, ArgError::UnknownDType(text.clone()));
+            assert!(e.to_string().contains(&format!("{text:?}")), "{e}");
+        }
+    }
 }

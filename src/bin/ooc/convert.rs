@@ -5,9 +5,10 @@
 //! and renamed only on success; a dataset added to an existing HDF5 file is added to a
 //! copy of it, which then replaces the original, so the file is never half-changed.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use clap::Args;
+use ooc::source::{Chunks, DestSpec};
 use ooc_core::{Element, ReadBlock, Region, WriteBlock, dispatch_dtype};
 use ooc_hdf5::{AccessPattern, ChunkAdvice};
 use ooc_mmap::{MmapArray, RawLayout};
@@ -19,28 +20,9 @@ use crate::failure::{AtPath, CliResult, Failure};
 use crate::matrix::AsMatrix;
 use crate::open::{DenseVisit, is_sparse, load_sparse, sparse_desc, with_dense};
 use crate::output::{human_bytes, print_json};
-use crate::source::{SourceSpec, parse_shape};
+use crate::source::SourceSpec;
 use crate::stats::{RunFacts, Summarize, measured};
 use crate::{CommonArgs, RawArgs};
-
-/// Chunking of a new HDF5 dataset.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Chunks {
-    /// The chunk advisor's shape for row streaming (about 1 MiB).
-    Auto,
-    /// This shape.
-    Shape(Vec<usize>),
-}
-
-fn parse_chunks(text: &str) -> Result<Chunks, String> {
-    if text == "auto" {
-        Ok(Chunks::Auto)
-    } else {
-        parse_shape(text)
-            .map(|s| Chunks::Shape(s.0))
-            .map_err(|e| format!("{e} or auto"))
-    }
-}
 
 /// Arguments of `ooc convert`.
 #[allow(clippy::doc_markdown)] // doc comments are the --help text, shown verbatim
@@ -52,7 +34,7 @@ pub(crate) struct ConvertArgs {
     /// exists, with missing groups created).
     dest: String,
     /// Chunk shape of a new HDF5 dataset: auto (about 1 MiB, row-shaped) or R,C.
-    #[arg(long, value_parser = parse_chunks)]
+    #[arg(long)]
     chunks: Option<Chunks>,
     /// Deflate (gzip) level 0-9 for a new HDF5 dataset.
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=9))]
@@ -68,50 +50,6 @@ pub(crate) struct ConvertArgs {
     json: bool,
     #[command(flatten)]
     raw: RawArgs,
-}
-
-/// Where `convert` writes, from DEST's form.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum DestSpec {
-    Npy(PathBuf),
-    Raw(PathBuf),
-    Npz(PathBuf),
-    Hdf5 { file: PathBuf, inner: String },
-}
-
-impl DestSpec {
-    fn parse(text: &str) -> CliResult<DestSpec> {
-        if let Some(i) = text.find(":/").filter(|&i| i > 0) {
-            return Ok(DestSpec::Hdf5 {
-                file: PathBuf::from(&text[..i]),
-                inner: text[i + 1..].to_string(),
-            });
-        }
-        let path = PathBuf::from(text);
-        let ext = path
-            .extension()
-            .map(|e| e.to_string_lossy().to_ascii_lowercase());
-        match ext.as_deref() {
-            Some("npy") => Ok(DestSpec::Npy(path)),
-            Some("npz") => Ok(DestSpec::Npz(path)),
-            Some("raw" | "bin" | "dat") => Ok(DestSpec::Raw(path)),
-            Some("h5" | "hdf5" | "he5" | "h5ad") => Err(Failure::usage(format!(
-                "{text}: name the dataset to create inside the HDF5 file, as {text}:/name"
-            ))),
-            _ => Err(Failure::usage(format!(
-                "{text}: cannot tell the destination format: use OUT.npy, OUT.raw (.bin, .dat), OUT.npz or FILE.h5:/path"
-            ))),
-        }
-    }
-
-    fn path(&self) -> &Path {
-        match self {
-            DestSpec::Npy(p)
-            | DestSpec::Raw(p)
-            | DestSpec::Npz(p)
-            | DestSpec::Hdf5 { file: p, .. } => p,
-        }
-    }
 }
 
 /// Copies `src` into `sink` block by block under the budget; returns the sink.
@@ -332,7 +270,7 @@ const SPARSE_CHUNK: usize = 1 << 18;
 
 /// Runs `ooc convert`.
 pub(crate) fn run(args: &ConvertArgs, common: &CommonArgs) -> CliResult {
-    let dest = DestSpec::parse(&args.dest)?;
+    let dest = DestSpec::parse(&args.dest).map_err(|e| Failure::usage(e.to_string()))?;
     let hdf5_only = args.chunks.is_some() || args.deflate.is_some() || args.shuffle;
     if hdf5_only && !matches!(dest, DestSpec::Hdf5 { .. }) {
         return Err(Failure::usage(
