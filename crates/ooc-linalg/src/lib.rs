@@ -30,6 +30,8 @@ mod map;
 mod operation;
 mod options;
 mod reduce;
+#[cfg(target_arch = "x86_64")]
+mod simd;
 mod sparse;
 
 pub use dense::{gemm, gemv, gemv_t};

@@ -156,6 +156,20 @@ pub fn plan(op: &Operation, a: &dyn ArrayMeta, opts: &Options) -> Result<Schedul
     plan_shape(op, shape, a.dtype().size(), chunk, opts)
 }
 
+/// Blocks smaller than this are not worth cutting for load balance.
+const BALANCE_MIN_BLOCK_BYTES: usize = 2 << 20;
+
+/// How many blocks let `workers` threads share the work evenly when one of them is slowed
+/// down (by other processes, page faults or a slow read): several blocks per worker, but
+/// none smaller than [`BALANCE_MIN_BLOCK_BYTES`].
+fn balance_blocks(workers: usize, rows: usize, cols: usize, elem: usize) -> usize {
+    let total = rows.saturating_mul(cols).saturating_mul(elem);
+    workers
+        .saturating_mul(8)
+        .min(total / BALANCE_MIN_BLOCK_BYTES)
+        .max(1)
+}
+
 pub(crate) fn plan_shape(
     op: &Operation,
     shape: [usize; 2],
@@ -213,7 +227,9 @@ pub(crate) fn plan_shape(
         req.scratch_bytes = need
             .fixed
             .saturating_add(need.per_block_row.saturating_mul((bands * cr).min(rows)));
-        req.min_blocks = in_flight.max(rows.div_ceil(cr).div_ceil(bands));
+        req.min_blocks = in_flight
+            .max(rows.div_ceil(cr).div_ceil(bands))
+            .max(balance_blocks(opts.workers(), rows, cols, elem));
         let plan = BlockPlan::new(&req, budget).map_err(|e| match e {
             ooc_core::Error::BudgetTooSmall { .. } => too_small(cols),
             other => other.into(),
