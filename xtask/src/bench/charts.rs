@@ -191,6 +191,7 @@ mod tests {
                     bytes: 1e9,
                     peak_bytes: 1e8,
                     increment_bytes: 1e7,
+                    anon_growth_bytes: None,
                     checksum: 0.0,
                 }],
                 error: None,

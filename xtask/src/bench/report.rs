@@ -62,6 +62,7 @@ fn ooc_cells(row: &Row, report: &Report) -> Vec<String> {
         opt(row.ratio(&report.ceilings), |r| format!("{r:.2}")),
         opt(runs.peak(), mib),
         opt(runs.increment(), mib),
+        opt(runs.anon_growth(), mib),
     ]
 }
 
@@ -90,7 +91,7 @@ fn python_cells(ooc: &Runs, py: &crate::bench::results::PythonRow) -> Vec<String
     ]
 }
 
-const OOC_HEAD: [&str; 9] = [
+const OOC_HEAD: [&str; 10] = [
     "case",
     "median",
     "min",
@@ -100,6 +101,7 @@ const OOC_HEAD: [&str; 9] = [
     "ratio",
     "peak MiB",
     "incr MiB",
+    "anon MiB",
 ];
 const PY_HEAD: [&str; 5] = [
     "python",
@@ -233,7 +235,8 @@ pub(crate) fn markdown(report: &Report, targets: &[Target]) -> String {
         "\nTimes are medians over fresh processes; GB/s is bytes moved over the median time; \
          ratio is that throughput over the ceiling named beside it, measured in the same run; \
          peak is the process's peak resident memory during the timed part and incr its growth \
-         over the start. `ooc faster` is Python's median time over ooc's.\n",
+         over the start, anon the growth of its anonymous (heap) memory alone, without the page \
+         cache a memory map shows as resident. `ooc faster` is Python's median time over ooc's.\n",
     );
     if !targets.is_empty() {
         s.push_str("\n## Performance targets\n\n| target | measured | verdict |\n|---|---|---|\n");
@@ -257,6 +260,7 @@ fn runs_json(runs: &Runs) -> Value {
         "gb_per_s": runs.gbps(),
         "peak_bytes": runs.peak(),
         "increment_bytes": runs.increment(),
+        "anon_growth_bytes": runs.anon_growth(),
         "checksum": runs.checksum(),
         "error": runs.error,
     })

@@ -70,6 +70,12 @@ impl Runs {
         Spread::of(self.runs.iter().map(|r| r.increment_bytes)).map(|s| s.median)
     }
 
+    /// Median growth of anonymous resident memory (heap, not the page cache a map
+    /// shows), bytes, when the program reports it.
+    pub(crate) fn anon_growth(&self) -> Option<f64> {
+        Spread::of(self.runs.iter().filter_map(|r| r.anon_growth_bytes)).map(|s| s.median)
+    }
+
     /// The checksum of the first run.
     pub(crate) fn checksum(&self) -> Option<f64> {
         self.runs.first().map(|r| r.checksum)
@@ -213,12 +219,44 @@ mod tests {
     }
 
     #[test]
+    fn anonymous_growth_is_the_median_of_the_runs_that_report_it() {
+        let run = |anon| Run {
+            seconds: 1.0,
+            bytes: 0.0,
+            peak_bytes: 0.0,
+            increment_bytes: 0.0,
+            anon_growth_bytes: anon,
+            checksum: 0.0,
+        };
+        let runs = Runs {
+            runs: vec![run(Some(5.0)), run(None), run(Some(1.0)), run(Some(3.0))],
+            error: None,
+        };
+        assert_eq!(runs.anon_growth(), Some(3.0));
+        let python = Runs {
+            runs: vec![run(None)],
+            error: None,
+        };
+        assert_eq!(python.anon_growth(), None);
+        assert!(
+            Run::parse(
+                r#"{"seconds":1,"bytes":2,"peak_bytes":3,"increment_bytes":4,"checksum":5}"#
+            )
+            .unwrap()
+            .anon_growth_bytes
+            .is_none()
+        );
+        assert_eq!(Run::parse(r#"{"seconds":1,"bytes":2,"peak_bytes":3,"increment_bytes":4,"anon_growth_bytes":7,"checksum":5}"#).unwrap().anon_growth_bytes, Some(7.0));
+    }
+
+    #[test]
     fn throughput_and_ratio_use_the_median() {
         let run = |seconds| Run {
             seconds,
             bytes: 1e9,
             peak_bytes: 0.0,
             increment_bytes: 0.0,
+            anon_growth_bytes: None,
             checksum: 0.0,
         };
         let info = |name: &str, group: &str, ceiling: &str| CaseInfo {

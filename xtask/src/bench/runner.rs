@@ -34,6 +34,8 @@ pub(crate) struct Run {
     pub(crate) bytes: f64,
     pub(crate) peak_bytes: f64,
     pub(crate) increment_bytes: f64,
+    /// Growth of anonymous (heap, not file-backed) resident memory, when reported.
+    pub(crate) anon_growth_bytes: Option<f64>,
     pub(crate) checksum: f64,
 }
 
@@ -52,6 +54,7 @@ impl Run {
             bytes: field("bytes")?,
             peak_bytes: field("peak_bytes")?,
             increment_bytes: field("increment_bytes")?,
+            anon_growth_bytes: v.get("anon_growth_bytes").and_then(Value::as_f64),
             checksum: field("checksum")?,
         })
     }
