@@ -119,6 +119,31 @@ macro_rules! complex_scalar {
 }
 complex_scalar!(f32, f64);
 
+/// Runs a four-row kernel over each group of four rows of a C-order block and a one-row
+/// kernel over the rows left, writing each row's result to `out` (the caller checked that
+/// `block` holds `out.len()` rows of `x.len() > 0` columns).
+#[inline(always)]
+pub(crate) fn by_quads<T: Copy>(
+    block: &[T],
+    x: &[T],
+    out: &mut [T],
+    dot4: impl Fn([&[T]; 4], &[T]) -> [T; 4],
+    dot1: impl Fn(&[T], &[T]) -> T,
+) {
+    let n = x.len();
+    let mut rows = block.chunks_exact(4 * n);
+    let mut outs = out.chunks_exact_mut(4);
+    for (quad, o) in (&mut rows).zip(&mut outs) {
+        let (r0, rest) = quad.split_at(n);
+        let (r1, rest) = rest.split_at(n);
+        let (r2, r3) = rest.split_at(n);
+        o.copy_from_slice(&dot4([r0, r1, r2, r3], x));
+    }
+    for (row, o) in rows.remainder().chunks_exact(n).zip(outs.into_remainder()) {
+        *o = dot1(row, x);
+    }
+}
+
 macro_rules! float_scalar {
     ($t:ident, $dot1:ident, $dot4:ident, $hsum:ident, $simd:ident) => {
         /// Adds the lanes in a fixed pairwise order.
@@ -202,17 +227,7 @@ macro_rules! float_scalar {
                     unsafe { crate::simd::$simd(block, x, out) };
                     return;
                 }
-                let mut rows = block.chunks_exact(4 * n);
-                let mut outs = out.chunks_exact_mut(4);
-                for (quad, o) in (&mut rows).zip(&mut outs) {
-                    let (r0, rest) = quad.split_at(n);
-                    let (r1, rest) = rest.split_at(n);
-                    let (r2, r3) = rest.split_at(n);
-                    o.copy_from_slice(&$dot4([r0, r1, r2, r3], x));
-                }
-                for (row, o) in rows.remainder().chunks_exact(n).zip(outs.into_remainder()) {
-                    *o = $dot1(row, x);
-                }
+                by_quads(block, x, out, $dot4, $dot1);
             }
 
             fn gemv_t_block(block: &[Self], x: &[Self], y: &mut [Self]) {

@@ -92,18 +92,7 @@ macro_rules! fma_kernels {
         /// (the caller checked the sizes and that `x` is not empty).
         #[target_feature(enable = "avx2,fma")]
         pub(crate) fn $gemv(block: &[$t], x: &[$t], out: &mut [$t]) {
-            let n = x.len();
-            let mut rows = block.chunks_exact(4 * n);
-            let mut outs = out.chunks_exact_mut(4);
-            for (quad, o) in (&mut rows).zip(&mut outs) {
-                let (r0, rest) = quad.split_at(n);
-                let (r1, rest) = rest.split_at(n);
-                let (r2, r3) = rest.split_at(n);
-                o.copy_from_slice(&$dot4([r0, r1, r2, r3], x));
-            }
-            for (row, o) in rows.remainder().chunks_exact(n).zip(outs.into_remainder()) {
-                *o = $dot1(row, x);
-            }
+            crate::kernels::by_quads(block, x, out, |r, x| $dot4(r, x), |r, x| $dot1(r, x));
         }
     };
 }
