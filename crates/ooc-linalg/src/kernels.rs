@@ -4,7 +4,8 @@
 //!
 //! # Accuracy of `f32`
 //! `f32` products accumulate in `f32`, in [`LANES`] independent partial sums per row that
-//! are added pairwise at the end. The rounding error of a dot product of length `n` is
+//! are added pairwise at the end (on x86-64 processors with AVX2 and FMA: 16 partial sums
+//! for `f32`, 8 for `f64`, fed by fused multiply-adds). The rounding error of a dot product of length `n` is
 //! then bounded by the textbook `γ_n · Σ|aᵢ||xᵢ|` with `γ_n ≈ n·ε` (ε = `f32::EPSILON`),
 //! and in practice grows like `n / LANES`; the crate's tests check every result against an
 //! `f64` reference with the bound `n·ε·Σ|aᵢ||xᵢ|`. Accumulating in `f64` halves the SIMD
