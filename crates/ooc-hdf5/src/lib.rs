@@ -9,7 +9,8 @@
 //!   to its root [`Group`]: groups by path, [`Member`] listings, attributes ([`AttrValue`]).
 //! - [`DatasetBuilder`] and [`Dataset`]: element type, shape, chunks, maximum shape,
 //!   deflate, shuffle, fill value; hyperslab reads and writes; [`Dataset::describe`];
-//!   [`RowWriter`] for row-by-row filling of chunked datasets.
+//!   [`RowWriter`] for row-by-row filling of chunked datasets (whole chunks, written
+//!   directly when the library need not convert or filter them).
 //! - [`ChunkAdvice`]: chunk shapes for an [`AccessPattern`], [`ChunkWarning`]s.
 //! - [`ParallelReader`]: reads without the library lock ([`ReadPath`] says how).
 //! - `Dataset` and `ParallelReader` implement the `ooc-core` block traits.
@@ -31,6 +32,8 @@ mod attr;
 mod blocks;
 mod dataset;
 mod decode;
+mod direct;
+mod encode;
 mod error;
 mod file;
 mod group;
@@ -51,7 +54,7 @@ pub use file::{ChunkCache, File, Mode};
 pub use group::{Group, Member, MemberKind};
 pub use ooc_core::{ArrayMeta, ReadBlock, Region, WriteBlock};
 pub use parallel::{DEFAULT_INDEX_BUDGET, MAX_INDEXED_CHUNKS, ParallelReader, ReadPath};
-pub use rows::RowWriter;
+pub use rows::{DEFAULT_ROW_BUFFER_BYTES, RowWriter};
 
 /// The names most programs using HDF5 through ooc need, for `use ooc_hdf5::prelude::*`.
 pub mod prelude {
