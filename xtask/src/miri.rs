@@ -1,10 +1,12 @@
 //! `cargo xtask miri [--cases N] [--runs R] [SUITE...]`: the unsafe code Miri can execute,
-//! under Miri (nightly), R times.
+//! under Miri (nightly), R times. Without SUITE, every suite but the slow ones (hours under
+//! Miri), which run when named.
 //!
 //! Miri interprets Rust and checks every memory access, but it cannot call C (libhdf5) or
 //! map files, so it runs the suites below and not the whole workspace: ooc-core, the
 //! sparse kernels with unchecked indexing (SpMV over validated structure), the linalg
-//! kernels, and the linalg scheduler's reader thread and buffer pool. Property tests run with `--cases` cases (default 4) because
+//! kernels (alone and through the scheduler's SpMV), and the linalg scheduler's reader
+//! thread and buffer pool. Property tests run with `--cases` cases (default 4) because
 //! Miri is ~1000× slower than native code. Which unsafe code is covered elsewhere (valgrind,
 //! fuzzing under `AddressSanitizer`) is written down in RELIABILITY.md.
 
@@ -25,6 +27,8 @@ pub(crate) struct Suite {
     pub(crate) filters: &'static [&'static str],
     /// Test-name substrings to skip (tests that need FFI, file maps or /proc).
     pub(crate) skips: &'static [&'static str],
+    /// Hours under Miri: run only when named on the command line.
+    pub(crate) slow: bool,
 }
 
 /// The suites Miri runs.
@@ -36,22 +40,35 @@ pub(crate) const SUITES: &[Suite] = &[
         filters: &[],
         // `mem` reads /proc/self and resets page counters: no meaning under Miri.
         skips: &["mem::"],
+        slow: false,
     },
     Suite {
         name: "sparse-kernels",
         package: "ooc-sparse",
-        // SpMV with unchecked indexing over validated structure, in every format, serial
-        // and parallel; structure validation itself.
+        // SpMV with unchecked indexing over validated structure, in every format (one
+        // float, one integer and one complex type), with odd, empty and non-canonical
+        // shapes; structure validation itself.
         targets: &["--test", "formats"],
         filters: &[
             "t_f64::",
             "t_i32::",
             "t_c64::",
             "invalid_structure",
-            "parallel_spmv_is_deterministic_f64",
             "spmv_dimension_mismatch",
         ],
         skips: &[],
+        slow: false,
+    },
+    Suite {
+        name: "sparse-parallel",
+        package: "ooc-sparse",
+        // The parallel scatter SpMV (CSC, COO, BSR partial vectors summed in order) only
+        // splits above 2 × 65,536 entries, so its test multiplies a 40 × 9000 matrix in
+        // seven formats: hours under Miri.
+        targets: &["--test", "formats"],
+        filters: &["parallel_spmv_is_deterministic_f64"],
+        skips: &[],
+        slow: true,
     },
     Suite {
         name: "linalg-kernels",
@@ -60,6 +77,18 @@ pub(crate) const SUITES: &[Suite] = &[
         targets: &["--lib"],
         filters: &["kernels::"],
         skips: &[],
+        slow: false,
+    },
+    Suite {
+        name: "linalg-sparse",
+        package: "ooc-linalg",
+        // SpMV through the scheduler into the unchecked sparse-row kernel: concurrent and
+        // reader-thread row readers, serial and on two threads, f64, f32, i32, u8, c128,
+        // shapes 0..12, budgets from too small to ample; bad structure rejected.
+        targets: &["--test", "sparse"],
+        filters: &["spmv_matches_dense_reference", "bad_structure_and_shapes"],
+        skips: &[],
+        slow: false,
     },
     Suite {
         name: "linalg-scheduler",
@@ -73,6 +102,7 @@ pub(crate) const SUITES: &[Suite] = &[
             "serial_backends_are_read",
         ],
         skips: &[],
+        slow: false,
     },
 ];
 
@@ -184,7 +214,13 @@ pub(crate) fn run(args: &[String]) -> Result {
     )?;
     let chosen: Vec<&Suite> = SUITES
         .iter()
-        .filter(|s| o.suites.is_empty() || o.suites.iter().any(|n| n == s.name))
+        .filter(|s| {
+            if o.suites.is_empty() {
+                !s.slow
+            } else {
+                o.suites.iter().any(|n| n == s.name)
+            }
+        })
         .collect();
     let mut summary = Vec::new();
     let mut failed = Vec::new();
@@ -225,6 +261,16 @@ mod tests {
         assert_eq!(o.suites, ["core"]);
         assert!(parse(&["nonsense".into()]).is_err());
         assert!(parse(&["--cases".into()]).is_err());
+        assert!(parse(&["sparse-parallel".into()]).is_ok());
+    }
+
+    #[test]
+    fn suite_names_are_unique_and_some_run_by_default() {
+        let mut names: Vec<&str> = SUITES.iter().map(|s| s.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), SUITES.len());
+        assert!(SUITES.iter().any(|s| !s.slow));
     }
 
     #[test]
