@@ -30,7 +30,7 @@ use hdf5_sys::h5p::{
 };
 use hdf5_sys::h5s::H5Sclose;
 use hdf5_sys::h5t::{H5Tclose, H5Tequal};
-use ooc_core::{ArrayMeta, DType, Element, Par, ReadBlock, Region};
+use ooc_core::{ArrayMeta, DType, Element, Par, ReadBlock, Region, ViewBlock};
 use rayon::prelude::*;
 
 use crate::dataset::{Dataset, Filter};
@@ -89,6 +89,9 @@ enum Source {
     Contiguous {
         file: std::fs::File,
         offset: u64,
+        /// The dataset's bytes mapped read-only, lent as views; `None` when they cannot
+        /// be (empty, past the end of the file, or the map failed).
+        map: Option<memmap2::Mmap>,
     },
     Chunked {
         file: std::fs::File,
@@ -102,6 +105,12 @@ enum Source {
 /// data lie: it is a snapshot of the dataset's storage, so make it after writing (writes
 /// through the library afterwards are not guaranteed to be seen). Reads return exactly
 /// what the library would.
+///
+/// A contiguous dataset's bytes are also mapped read-only and lent as zero-copy views
+/// ([`ParallelReader::view_region`], [`ReadBlock::as_view`]). As with any memory map, if
+/// another process truncates the file while the reader lives, touching the lost pages
+/// raises `SIGBUS`; do not shrink files being read (or turn views off with
+/// [`ParallelReader::with_views`]: reads then return an I/O error instead).
 ///
 /// ```
 /// use ooc_hdf5::{File, ReadPath};
@@ -125,6 +134,7 @@ pub struct ParallelReader {
     path: ReadPath,
     pool: Option<Arc<rayon::ThreadPool>>,
     par: Par,
+    views: bool,
 }
 
 impl Dataset {
@@ -155,6 +165,7 @@ impl Dataset {
             path,
             pool: None,
             par: Par::All,
+            views: true,
         })
     }
 }
@@ -237,13 +248,18 @@ fn inspect(ds: &Dataset, index_budget: u64) -> Result<(Source, ReadPath)> {
         H5D_layout_t::H5D_CONTIGUOUS if info.offset == HADDR_UNDEF => {
             library("contiguous storage not allocated yet")
         }
-        H5D_layout_t::H5D_CONTIGUOUS => Ok((
-            Source::Contiguous {
-                file: open()?,
-                offset: info.offset,
-            },
-            ReadPath::Contiguous,
-        )),
+        H5D_layout_t::H5D_CONTIGUOUS => {
+            let file = open()?;
+            let map = map_contiguous(&file, info.offset, ds.len() * ds.dtype().size());
+            Ok((
+                Source::Contiguous {
+                    file,
+                    offset: info.offset,
+                    map,
+                },
+                ReadPath::Contiguous,
+            ))
+        }
         H5D_layout_t::H5D_CHUNKED => {
             let pipeline = match info.pipeline {
                 Ok(p) => p,
@@ -281,6 +297,25 @@ fn inspect(ds: &Dataset, index_budget: u64) -> Result<(Source, ReadPath)> {
         H5D_layout_t::H5D_COMPACT => library("compact storage"),
         _ => library("virtual storage"),
     }
+}
+
+/// Maps `bytes` bytes of `file` from `offset` read-only, when they lie inside the file.
+fn map_contiguous(file: &std::fs::File, offset: u64, bytes: usize) -> Option<memmap2::Mmap> {
+    let len = file.metadata().ok()?.len();
+    let end = offset.checked_add(u64::try_from(bytes).ok()?)?;
+    if bytes == 0 || end > len {
+        return None;
+    }
+    // SAFETY: `offset + bytes` lies inside the file (checked just above), so no page past
+    // its end is mapped. That no one truncates the file while it is mapped cannot be
+    // checked; it is the contract documented on `ParallelReader`.
+    unsafe {
+        memmap2::MmapOptions::new()
+            .offset(offset)
+            .len(bytes)
+            .map(file)
+    }
+    .ok()
 }
 
 struct LayoutFacts {
@@ -479,6 +514,17 @@ fn for_each_run(
     }
 }
 
+/// Whether a box of extents `ext` (the first `rank`) inside an array of extents `full`
+/// is one run in C order: whole in every dimension after its first partial one, and one
+/// wide in every dimension before it.
+fn one_run(rank: usize, ext: &[usize; MAX_RANK], full: &[usize]) -> bool {
+    let mut d = rank;
+    while d > 0 && ext[d - 1] == full[d - 1] {
+        d -= 1;
+    }
+    d <= 1 || ext[..d - 1].iter().all(|&e| e == 1)
+}
+
 fn strides(shape: &[usize]) -> [usize; MAX_RANK] {
     let mut s = [0_usize; MAX_RANK];
     let mut acc = 1;
@@ -515,6 +561,64 @@ impl ParallelReader {
         Ok(self)
     }
 
+    /// Whether to lend zero-copy views of a contiguous dataset (on by default).
+    ///
+    /// With views on, [`ReadBlock::as_view`] offers the dataset's bytes mapped read-only
+    /// ([`ParallelReader::view_region`]), so block schedulers compute on the page cache
+    /// without copying; off, every read copies with positional reads.
+    #[must_use]
+    pub fn with_views(mut self, on: bool) -> Self {
+        self.views = on;
+        self
+    }
+
+    /// The elements of `region` without copying, when the dataset is contiguous, mapped
+    /// (see [`ParallelReader::with_views`]) and `region` is one run in C order (whole
+    /// trailing dimensions); `None` otherwise.
+    ///
+    /// ```
+    /// use ooc_hdf5::{File, Region};
+    /// let dir = tempfile::tempdir()?;
+    /// let file = File::create(dir.path().join("v.h5"))?;
+    /// let mut ds = file.new_dataset::<i32>("m").shape([3, 4]).create()?;
+    /// ds.write_all(&(0..12).collect::<Vec<i32>>())?;
+    /// let reader = ds.parallel_reader()?;
+    /// let rows = reader.view_region::<i32>(&Region::rows(1, 2, 4))?;
+    /// assert_eq!(rows, Some(&[4, 5, 6, 7, 8, 9, 10, 11][..]));
+    /// assert_eq!(reader.view_region::<i32>(&Region::block(0, 1, 2, 2))?, None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ooc_core::Error::DTypeMismatch`] when `T` is not the stored type;
+    /// [`ooc_core::Error::OutOfBounds`] or [`ooc_core::Error::RankMismatch`] for a region
+    /// outside the dataset (all as [`Error::Core`]).
+    pub fn view_region<T: Element>(&self, region: &Region) -> Result<Option<&[T]>> {
+        let ds = &self.dataset;
+        if T::DTYPE != ds.dtype() {
+            return Err(Error::Core(ooc_core::Error::DTypeMismatch {
+                stored: ds.dtype(),
+                requested: T::DTYPE,
+            }));
+        }
+        region.check(ds.shape())?;
+        let (Some(map), true) = (self.map(), self.views) else {
+            return Ok(None);
+        };
+        let es = ds.dtype().size();
+        Ok(region.contiguous_offset(ds.shape()).and_then(|first| {
+            let bytes = map.get(first * es..(first + region.len()) * es)?;
+            bytemuck::try_cast_slice(bytes).ok()
+        }))
+    }
+
+    fn map(&self) -> Option<&memmap2::Mmap> {
+        match &self.source {
+            Source::Contiguous { map, .. } => map.as_ref(),
+            _ => None,
+        }
+    }
+
     /// How this reader reads, and why it fell back to the library if it did.
     #[must_use]
     pub fn path(&self) -> &ReadPath {
@@ -546,7 +650,7 @@ impl ParallelReader {
         }
         match &self.source {
             Source::Library => ds.read_region(region, out),
-            Source::Contiguous { file, offset } => {
+            Source::Contiguous { file, offset, .. } => {
                 let bytes: &mut [u8] = bytemuck::cast_slice_mut(out);
                 self.read_contiguous(file, *offset, region, bytes)
             }
@@ -764,6 +868,26 @@ impl ParallelReader {
                         hi_el += (local[d] + ext[d] - 1) * chunk_strides[d];
                     }
                     let (lo_b, hi_b) = (lo_el * es, (hi_el + 1) * es);
+                    if one_run(rank, &ext, chunk) && one_run(rank, &ext, &region.shape) {
+                        // The part is one run in the chunk and in the region: read it
+                        // straight into place.
+                        let dst: usize = (0..rank).map(|d| in_region[d] * r_strides[d]).sum();
+                        let (dst, len) = (dst * es, hi_b - lo_b);
+                        if dst + len > out.len() {
+                            return Err(internal("run outside a buffer"));
+                        }
+                        // SAFETY: `dst..dst + len` is inside the buffer (checked) and holds
+                        // this chunk's part of the region only, so no other worker writes it.
+                        let target = unsafe { out.part(dst, len) };
+                        return file
+                            .read_exact_at(target, entry.addr + lo_b as u64)
+                            .map_err(|e| {
+                                corrupt(format!(
+                                    "reading {len} bytes at file offset {}: {e}",
+                                    entry.addr + lo_b as u64
+                                ))
+                            });
+                    }
                     scratch.raw.resize(hi_b - lo_b, 0);
                     file.read_exact_at(&mut scratch.raw, entry.addr + lo_b as u64)
                         .map_err(|e| {
@@ -900,5 +1024,17 @@ impl ArrayMeta for ParallelReader {
 impl<T: Element> ReadBlock<T> for ParallelReader {
     fn read_region(&self, region: &Region, out: &mut [T]) -> ooc_core::Result<()> {
         ParallelReader::read_region(self, region, out).map_err(Into::into)
+    }
+
+    /// `Some` for a mapped contiguous dataset of element type `T` with views on.
+    fn as_view(&self) -> Option<&dyn ViewBlock<T>> {
+        (self.views && T::DTYPE == self.dataset.dtype() && self.map().is_some())
+            .then_some(self as &dyn ViewBlock<T>)
+    }
+}
+
+impl<T: Element> ViewBlock<T> for ParallelReader {
+    fn view_region(&self, region: &Region) -> ooc_core::Result<Option<&[T]>> {
+        ParallelReader::view_region(self, region).map_err(Into::into)
     }
 }

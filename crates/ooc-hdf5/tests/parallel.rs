@@ -5,7 +5,7 @@
 //! typed errors.
 
 use ooc_core::testing::sample_data;
-use ooc_core::{ArrayMeta, Complex, Element, Par, Region};
+use ooc_core::{ArrayMeta, Complex, Element, Par, ReadBlock, Region};
 use ooc_hdf5::{Error, File, ReadPath};
 use proptest::prelude::*;
 
@@ -108,8 +108,24 @@ fn check_case<T: Element>(case: &Case) -> Result<(), TestCaseError> {
         ds.read_region(&region, &mut want).unwrap();
         let mut got = vec![T::from_f64(-1.0); region.len()];
         reader.read_region(&region, &mut got).unwrap();
-        prop_assert_eq!(got, want, "region {:?}", region);
+        prop_assert_eq!(&got, &want, "region {:?}", region);
+        // Zero-copy views: offered for written contiguous datasets only, and when a region
+        // is one run they hold exactly what the library reads.
+        let view = ReadBlock::<T>::as_view(&reader).map(|v| v.view_region(&region).unwrap());
+        prop_assert_eq!(
+            view.is_some(),
+            case.chunk.is_none() && !contiguous_unwritten
+        );
+        if let Some(Some(lent)) = view {
+            prop_assert_eq!(lent, &want[..], "view of {:?}", region);
+        }
+        // Lent only for one run (a dataset stored at an address not aligned for `T`
+        // would lend nothing and be read instead).
+        let run = region.contiguous_offset(&case.shape).is_some();
+        prop_assert!(run || !matches!(view, Some(Some(_))), "lent {:?}", region);
     }
+    let plain = ds.parallel_reader().unwrap().with_views(false);
+    prop_assert!(ReadBlock::<T>::as_view(&plain).is_none());
     Ok(())
 }
 
@@ -394,4 +410,36 @@ fn filter_masks_skip_filters_per_chunk() {
         .read_region(&Region::full(&[8, 4]), &mut fast)
         .unwrap();
     assert_eq!(fast, values, "parallel path");
+}
+
+#[test]
+fn contiguous_datasets_lend_views_of_row_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = File::create(dir.path().join("v.h5")).unwrap();
+    let data = sample_data::<f64>(7 * 5, 1);
+    let mut ds = file.new_dataset::<f64>("m").shape([7, 5]).create().unwrap();
+    ds.write_all(&data).unwrap();
+    let reader = ds.parallel_reader().unwrap();
+    let view = ReadBlock::<f64>::as_view(&reader).expect("a mapped contiguous dataset");
+    for (r0, n) in [(0, 7), (2, 3), (6, 1), (3, 0)] {
+        let got = view.view_region(&Region::rows(r0, n, 5)).unwrap().unwrap();
+        assert_eq!(got, &data[r0 * 5..(r0 + n) * 5]);
+    }
+    // Not one run, the wrong type, outside the dataset.
+    assert_eq!(view.view_region(&Region::block(1, 1, 2, 2)).unwrap(), None);
+    assert!(ReadBlock::<f32>::as_view(&reader).is_none());
+    assert!(matches!(
+        reader.view_region::<f32>(&Region::rows(0, 1, 5)),
+        Err(Error::Core(ooc_core::Error::DTypeMismatch { .. }))
+    ));
+    assert!(view.view_region(&Region::rows(6, 2, 5)).is_err());
+    // A chunked dataset lends nothing.
+    let mut c = file
+        .new_dataset::<f64>("c")
+        .shape([7, 5])
+        .chunk([2, 5])
+        .create()
+        .unwrap();
+    c.write_all(&data).unwrap();
+    assert!(ReadBlock::<f64>::as_view(&c.parallel_reader().unwrap()).is_none());
 }
