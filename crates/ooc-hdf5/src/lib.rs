@@ -12,7 +12,8 @@
 //!   [`RowWriter`] for row-by-row filling of chunked datasets (whole chunks, written
 //!   directly when the library need not convert or filter them).
 //! - [`ChunkAdvice`]: chunk shapes for an [`AccessPattern`], [`ChunkWarning`]s.
-//! - [`ParallelReader`]: reads without the library lock ([`ReadPath`] says how).
+//! - [`ParallelReader`]: reads without the library lock ([`ReadPath`] says how), lends
+//!   zero-copy views of contiguous datasets; [`read_chunk`] reads one [`ChunkEntry`].
 //! - `Dataset` and `ParallelReader` implement the `ooc-core` block traits.
 //!
 //! ```
@@ -53,7 +54,9 @@ pub use error::{Error, Result};
 pub use file::{ChunkCache, File, Mode};
 pub use group::{Group, Member, MemberKind};
 pub use ooc_core::{ArrayMeta, ReadBlock, Region, WriteBlock};
-pub use parallel::{DEFAULT_INDEX_BUDGET, MAX_INDEXED_CHUNKS, ParallelReader, ReadPath};
+pub use parallel::{
+    ChunkEntry, DEFAULT_INDEX_BUDGET, MAX_INDEXED_CHUNKS, ParallelReader, ReadPath, read_chunk,
+};
 pub use rows::{DEFAULT_ROW_BUFFER_BYTES, RowWriter};
 
 /// The names most programs using HDF5 through ooc need, for `use ooc_hdf5::prelude::*`.

@@ -61,15 +61,106 @@ pub enum ReadPath {
     Library(String),
 }
 
-/// Where one chunk lies in the file.
-#[derive(Debug, Clone, Copy)]
-struct ChunkEntry {
-    /// File address, or `HADDR_UNDEF` when the chunk was never written.
-    addr: u64,
-    /// Stored (compressed) size in bytes.
-    size: u64,
-    /// Bit `i` set: filter `i` was skipped for this chunk.
-    mask: u32,
+/// Where one chunk of a chunked dataset lies in its file: one entry of the chunk index
+/// a [`ParallelReader`] reads from ([`ParallelReader::chunk_entries`], [`read_chunk`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkEntry {
+    /// File address of the stored chunk, or `u64::MAX` (HDF5's undefined address) when
+    /// the chunk was never written: it then reads as the fill value.
+    pub addr: u64,
+    /// Stored (filtered) size in bytes.
+    pub size: u64,
+    /// Bit `i` set: filter `i` of the pipeline was skipped for this chunk.
+    pub mask: u32,
+}
+
+/// Reads one whole chunk from `file` exactly as a [`ParallelReader`] reads chunks (the
+/// same code): a positional read at `entry.addr` of the stored size (or, when every filter
+/// is masked off, of one chunk's bytes), then the filters undone in reverse order; a chunk
+/// never written (`entry.addr == u64::MAX`) reads as `fill`. For tests and fuzzing of the
+/// chunk index entries.
+///
+/// `pipeline` is the dataset's filter list in write order (only [`Filter::Deflate`] and
+/// [`Filter::Shuffle`] decode), `chunk` the chunk shape, `fill` one element's bytes (its
+/// length is the element size), and `out` must hold one chunk's bytes.
+///
+/// ```
+/// use ooc_hdf5::{File, Filter, read_chunk};
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("c.h5");
+/// let file = File::create(&path)?;
+/// let mut ds = file.new_dataset::<u16>("x").shape([4, 6]).chunk([2, 3]).shuffle().deflate(5).create()?;
+/// ds.write_all(&(0..24).collect::<Vec<u16>>())?;
+/// let reader = ds.parallel_reader()?;
+/// let entries = reader.chunk_entries().expect("an indexed chunked dataset");
+/// let mut out = [0_u8; 2 * 3 * 2];
+/// let raw = std::fs::File::open(&path)?;
+/// // The chunk at (2, 3) in the grid of 2 x 2 chunks: rows 2..4, columns 3..6.
+/// read_chunk(&raw, entries[3], &[Filter::Shuffle, Filter::Deflate(5)], &[2, 3], &[0, 0], &mut out)?;
+/// let values: Vec<u16> = out.chunks_exact(2).map(|b| u16::from_ne_bytes([b[0], b[1]])).collect();
+/// assert_eq!(values, [15, 16, 17, 21, 22, 23]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// [`Error::CorruptChunk`] when the entry or the stored bytes are wrong (a stored size
+/// that is implausible for the chunk, an address past the file's end, data that does not
+/// decode to exactly one chunk, a filter not decoded here); as [`Error::Core`]:
+/// [`ooc_core::Error::InvalidChunkShape`] for a chunk shape of rank 0, above 32 or with
+/// an empty extent, [`ooc_core::Error::InvalidSize`] for an empty `fill`,
+/// [`ooc_core::Error::ShapeOverflow`] when a chunk's bytes do not fit in `usize`, and
+/// [`ooc_core::Error::BufferLength`] when `out` is not one chunk long.
+pub fn read_chunk(
+    file: &std::fs::File,
+    entry: ChunkEntry,
+    pipeline: &[Filter],
+    chunk: &[usize],
+    fill: &[u8],
+    out: &mut [u8],
+) -> Result<()> {
+    let bad_chunk = |reason| {
+        Error::Core(ooc_core::Error::InvalidChunkShape {
+            chunk: chunk.to_vec(),
+            array: chunk.to_vec(),
+            reason,
+        })
+    };
+    if chunk.is_empty() || chunk.len() > MAX_RANK {
+        return Err(bad_chunk("a chunk has 1 to 32 dimensions"));
+    }
+    if chunk.contains(&0) {
+        return Err(bad_chunk("a chunk extent is 0"));
+    }
+    if fill.is_empty() {
+        return Err(Error::Core(ooc_core::Error::InvalidSize(
+            "fill value of 0 bytes: one element of at least one byte expected".to_owned(),
+        )));
+    }
+    let es = fill.len();
+    let chunk_bytes = chunk
+        .iter()
+        .try_fold(es, |acc, &c| acc.checked_mul(c))
+        .ok_or_else(|| {
+            Error::Core(ooc_core::Error::ShapeOverflow {
+                shape: chunk.to_vec(),
+                elem_size: es,
+            })
+        })?;
+    if out.len() != chunk_bytes {
+        return Err(Error::Core(ooc_core::Error::BufferLength {
+            expected: chunk_bytes,
+            found: out.len(),
+        }));
+    }
+    let index = ChunkIndex {
+        chunk: chunk.to_vec(),
+        grid: vec![1; chunk.len()],
+        entries: Some(vec![entry]),
+        pipeline: pipeline.to_vec(),
+        fill: fill.to_vec(),
+        chunk_bytes,
+    };
+    read_chunks(None, file, &index, es, "", &Region::full(chunk), out)
 }
 
 #[derive(Debug)]
@@ -619,6 +710,16 @@ impl ParallelReader {
         }
     }
 
+    /// The chunk index this reader reads from, one entry per chunk of the chunk grid in
+    /// C order; `None` unless [`ParallelReader::path`] is [`ReadPath::Chunked`].
+    #[must_use]
+    pub fn chunk_entries(&self) -> Option<&[ChunkEntry]> {
+        match &self.source {
+            Source::Chunked { index, .. } => index.entries.as_deref(),
+            _ => None,
+        }
+    }
+
     /// How this reader reads, and why it fell back to the library if it did.
     #[must_use]
     pub fn path(&self) -> &ReadPath {
@@ -747,6 +848,32 @@ impl ParallelReader {
         out: &mut [u8],
     ) -> Result<()> {
         let es = self.dataset.dtype().size();
+        read_chunks(
+            Some(self),
+            file,
+            index,
+            es,
+            self.dataset.path(),
+            region,
+            out,
+        )
+    }
+}
+
+/// Reads the chunks of `index` that `region` touches from `file` (positional reads,
+/// decoded here; through `reader`'s library handle when the index holds no entries) into
+/// `out`, in parallel on `reader`'s threads (sequentially without a reader). `name`
+/// names the dataset in errors.
+fn read_chunks(
+    reader: Option<&ParallelReader>,
+    file: &std::fs::File,
+    index: &ChunkIndex,
+    es: usize,
+    name: &str,
+    region: &Region,
+    out: &mut [u8],
+) -> Result<()> {
+    {
         let rank = region.shape.len();
         let chunk = &index.chunk;
         let mut first = [0_usize; MAX_RANK];
@@ -768,7 +895,7 @@ impl ParallelReader {
             }
         });
         let out = SharedOut(out.as_mut_ptr(), out.len());
-        self.run_items(total, |k| {
+        run_items(reader, total, |k| {
             // Which chunk, and the part of it inside the region.
             let mut g = [0_usize; MAX_RANK];
             let mut rem = k;
@@ -826,11 +953,12 @@ impl ParallelReader {
                 return SCRATCH.with(|cell| {
                     let mut scratch = cell.borrow_mut();
                     let corrupt = |reason: String| Error::CorruptChunk {
-                        path: self.dataset.path().to_owned(),
+                        path: name.to_owned(),
                         offset: origin[..rank].to_vec(),
                         reason,
                     };
-                    let Some(mask) = self
+                    let Some(mask) = reader
+                        .ok_or_else(|| internal("unindexed chunks need the library"))?
                         .read_raw_chunk(&origin[..rank], index, &mut scratch.raw)
                         .map_err(|e| corrupt(e.to_string()))?
                     else {
@@ -846,7 +974,7 @@ impl ParallelReader {
                 return copy_runs(None, 0);
             }
             let corrupt = |reason: String| Error::CorruptChunk {
-                path: self.dataset.path().to_owned(),
+                path: name.to_owned(),
                 offset: origin[..rank].to_vec(),
                 reason,
             };
@@ -868,6 +996,9 @@ impl ParallelReader {
                         hi_el += (local[d] + ext[d] - 1) * chunk_strides[d];
                     }
                     let (lo_b, hi_b) = (lo_el * es, (hi_el + 1) * es);
+                    let at = entry.addr.checked_add(lo_b as u64).ok_or_else(|| {
+                        corrupt(format!("chunk address {} is past any file", entry.addr))
+                    })?;
                     if one_run(rank, &ext, chunk) && one_run(rank, &ext, &region.shape) {
                         // The part is one run in the chunk and in the region: read it
                         // straight into place.
@@ -879,29 +1010,22 @@ impl ParallelReader {
                         // SAFETY: `dst..dst + len` is inside the buffer (checked) and holds
                         // this chunk's part of the region only, so no other worker writes it.
                         let target = unsafe { out.part(dst, len) };
-                        return file
-                            .read_exact_at(target, entry.addr + lo_b as u64)
-                            .map_err(|e| {
-                                corrupt(format!(
-                                    "reading {len} bytes at file offset {}: {e}",
-                                    entry.addr + lo_b as u64
-                                ))
-                            });
+                        return file.read_exact_at(target, at).map_err(|e| {
+                            corrupt(format!("reading {len} bytes at file offset {at}: {e}"))
+                        });
                     }
                     scratch.raw.resize(hi_b - lo_b, 0);
-                    file.read_exact_at(&mut scratch.raw, entry.addr + lo_b as u64)
-                        .map_err(|e| {
-                            corrupt(format!(
-                                "reading {} bytes at file offset {}: {e}",
-                                hi_b - lo_b,
-                                entry.addr + lo_b as u64
-                            ))
-                        })?;
+                    file.read_exact_at(&mut scratch.raw, at).map_err(|e| {
+                        corrupt(format!(
+                            "reading {} bytes at file offset {at}: {e}",
+                            hi_b - lo_b
+                        ))
+                    })?;
                     return copy_runs(Some(&scratch.raw), lo_b);
                 }
                 let size = usize::try_from(entry.size)
                     .ok()
-                    .filter(|&s| s <= index.chunk_bytes + (1 << 20))
+                    .filter(|&s| s <= index.chunk_bytes.saturating_add(1 << 20))
                     .ok_or_else(|| corrupt(format!("stored size {} is implausible", entry.size)))?;
                 scratch.raw.resize(size, 0);
                 file.read_exact_at(&mut scratch.raw, entry.addr)
@@ -983,6 +1107,18 @@ impl ParallelReader {
             }
             Ok(Some(mask))
         })
+    }
+}
+
+/// Runs `n` work items on `reader`'s threads, or one after another without a reader.
+fn run_items(
+    reader: Option<&ParallelReader>,
+    n: usize,
+    work: impl Fn(usize) -> Result<()> + Sync + Send,
+) -> Result<()> {
+    match reader {
+        Some(r) => r.run_items(n, work),
+        None => (0..n).try_for_each(work),
     }
 }
 

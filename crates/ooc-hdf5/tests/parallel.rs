@@ -6,7 +6,7 @@
 
 use ooc_core::testing::sample_data;
 use ooc_core::{ArrayMeta, Complex, Element, Par, ReadBlock, Region};
-use ooc_hdf5::{Error, File, ReadPath};
+use ooc_hdf5::{ChunkEntry, Error, File, ReadPath, read_chunk};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -124,8 +124,68 @@ fn check_case<T: Element>(case: &Case) -> Result<(), TestCaseError> {
         let run = region.contiguous_offset(&case.shape).is_some();
         prop_assert!(run || !matches!(view, Some(Some(_))), "lent {:?}", region);
     }
+    if let (Some(entries), Some(chunk)) = (reader.chunk_entries(), &case.chunk) {
+        check_chunk_entries::<T>(&ds, entries, chunk, &dir.path().join("p.h5"))?;
+    }
     let plain = ds.parallel_reader().unwrap().with_views(false);
     prop_assert!(ReadBlock::<T>::as_view(&plain).is_none());
+    Ok(())
+}
+
+/// Every chunk read alone through `read_chunk` holds what the library reads for the part
+/// of the dataset it covers.
+fn check_chunk_entries<T: Element>(
+    ds: &ooc_hdf5::Dataset,
+    entries: &[ChunkEntry],
+    chunk: &[usize],
+    path: &std::path::Path,
+) -> Result<(), TestCaseError> {
+    let shape = ds.shape();
+    let grid: Vec<usize> = shape
+        .iter()
+        .zip(chunk)
+        .map(|(&d, &c)| d.div_ceil(c))
+        .collect();
+    prop_assert_eq!(entries.len(), grid.iter().product::<usize>());
+    let file = std::fs::File::open(path).unwrap();
+    let info = ds.describe().unwrap();
+    let fill = T::from_f64(7.0);
+    let es = std::mem::size_of::<T>();
+    let mut out = vec![0_u8; chunk.iter().product::<usize>() * es];
+    for (k, &entry) in entries.iter().enumerate() {
+        read_chunk(
+            &file,
+            entry,
+            &info.filters,
+            chunk,
+            bytemuck::bytes_of(&fill),
+            &mut out,
+        )
+        .unwrap();
+        let decoded: Vec<T> = out
+            .chunks_exact(es)
+            .map(bytemuck::pod_read_unaligned)
+            .collect();
+        // Chunk `k`'s origin, and its part inside the dataset.
+        let mut rem = k;
+        let mut origin = vec![0; chunk.len()];
+        for d in (0..chunk.len()).rev() {
+            origin[d] = (rem % grid[d]) * chunk[d];
+            rem /= grid[d];
+        }
+        let ext: Vec<usize> = (0..chunk.len())
+            .map(|d| chunk[d].min(shape[d] - origin[d]))
+            .collect();
+        let part = Region::new(origin, ext.clone());
+        let mut want = vec![T::default(); part.len()];
+        ds.read_region(&part, &mut want).unwrap();
+        let inside = Region::new(vec![0; chunk.len()], ext);
+        let mut got = Vec::with_capacity(want.len());
+        inside.for_each_run(chunk, |at, _, n| {
+            got.extend_from_slice(&decoded[at..at + n]);
+        });
+        prop_assert_eq!(got, want, "chunk {} {:?}", k, entry);
+    }
     Ok(())
 }
 
@@ -442,4 +502,188 @@ fn contiguous_datasets_lend_views_of_row_blocks() {
         .unwrap();
     c.write_all(&data).unwrap();
     assert!(ReadBlock::<f64>::as_view(&c.parallel_reader().unwrap()).is_none());
+}
+
+#[test]
+fn hostile_chunk_entries_are_typed_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("e.h5");
+    let file = File::create(&path).unwrap();
+    let data: Vec<i32> = (0..48).collect();
+    let mut ds = file
+        .new_dataset::<i32>("z")
+        .shape([6, 8])
+        .chunk([3, 4])
+        .shuffle()
+        .deflate(3)
+        .create()
+        .unwrap();
+    ds.write_all(&data).unwrap();
+    let mut plain = file
+        .new_dataset::<i32>("p")
+        .shape([6, 8])
+        .chunk([3, 4])
+        .create()
+        .unwrap();
+    plain.write_all(&data).unwrap();
+    let (z, p) = (
+        ds.parallel_reader().unwrap(),
+        plain.parallel_reader().unwrap(),
+    );
+    let (good, raw) = (z.chunk_entries().unwrap()[1], p.chunk_entries().unwrap()[1]);
+    let filters = [ooc_hdf5::Filter::Shuffle, ooc_hdf5::Filter::Deflate(3)];
+    let h = std::fs::File::open(&path).unwrap();
+    let len = h.metadata().unwrap().len();
+    let fill = 5_i32.to_ne_bytes();
+    let mut out = vec![0_u8; 3 * 4 * 4];
+    let read = |e: ChunkEntry, pipeline: &[ooc_hdf5::Filter], out: &mut [u8]| {
+        read_chunk(&h, e, pipeline, &[3, 4], &fill, out)
+    };
+    // The real entries decode to chunk (0, 1): rows 0..3, columns 4..8.
+    let want: Vec<u8> = [4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23]
+        .iter()
+        .flat_map(|v: &i32| v.to_ne_bytes())
+        .collect();
+    read(good, &filters, &mut out).unwrap();
+    assert_eq!(out, want);
+    read(raw, &[], &mut out).unwrap();
+    assert_eq!(out, want);
+    // An unwritten chunk is the fill value.
+    read(
+        ChunkEntry {
+            addr: u64::MAX,
+            size: 0,
+            mask: 0,
+        },
+        &filters,
+        &mut out,
+    )
+    .unwrap();
+    assert!(out.chunks_exact(4).all(|b| b == fill));
+    let corrupt = |e: ChunkEntry, pipeline: &[ooc_hdf5::Filter]| {
+        let mut out = vec![0_u8; 48];
+        match read(e, pipeline, &mut out) {
+            Err(Error::CorruptChunk { reason, .. }) => reason,
+            other => panic!("{e:?}: expected a corrupt chunk, got {other:?}"),
+        }
+    };
+    for (e, pipeline, why) in [
+        (
+            ChunkEntry { addr: len, ..good },
+            &filters[..],
+            "file offset",
+        ),
+        (
+            ChunkEntry {
+                addr: u64::MAX - 1,
+                ..good
+            },
+            &filters[..],
+            "file offset",
+        ),
+        (
+            ChunkEntry {
+                addr: u64::MAX - 1,
+                ..raw
+            },
+            &[][..],
+            "file offset",
+        ),
+        (
+            ChunkEntry {
+                size: u64::MAX,
+                ..good
+            },
+            &filters[..],
+            "implausible",
+        ),
+        (
+            ChunkEntry {
+                size: 1 << 40,
+                ..good
+            },
+            &filters[..],
+            "implausible",
+        ),
+        (ChunkEntry { size: 0, ..good }, &filters[..], "deflate"),
+        (
+            ChunkEntry {
+                size: good.size - 1,
+                ..good
+            },
+            &filters[..],
+            "deflate",
+        ),
+        (
+            ChunkEntry { mask: 0b10, ..good },
+            &filters[..],
+            "chunk holds",
+        ),
+        (
+            ChunkEntry { mask: 0b11, ..good },
+            &filters[..],
+            "unfiltered chunk stores",
+        ),
+        (
+            ChunkEntry { size: 47, ..raw },
+            &[][..],
+            "unfiltered chunk stores",
+        ),
+        (
+            ChunkEntry {
+                addr: len - 10,
+                ..raw
+            },
+            &[][..],
+            "file offset",
+        ),
+        (raw, &filters[..], "deflate"),
+        (good, &[ooc_hdf5::Filter::Fletcher32][..], "not supported"),
+    ] {
+        let reason = corrupt(e, pipeline);
+        assert!(reason.contains(why), "{e:?}: {reason}");
+    }
+    // Arguments that do not describe a chunk.
+    let mut out = vec![0_u8; 48];
+    let core = |r: ooc_hdf5::Result<()>| match r {
+        Err(Error::Core(e)) => e,
+        other => panic!("expected a core error, got {other:?}"),
+    };
+    assert!(matches!(
+        core(read_chunk(&h, good, &filters, &[3, 0], &fill, &mut out)),
+        ooc_core::Error::InvalidChunkShape { .. }
+    ));
+    assert!(matches!(
+        core(read_chunk(&h, good, &filters, &[], &fill, &mut out)),
+        ooc_core::Error::InvalidChunkShape { .. }
+    ));
+    assert!(matches!(
+        core(read_chunk(&h, good, &filters, &[3, 4], &[], &mut out)),
+        ooc_core::Error::InvalidSize(_)
+    ));
+    assert!(matches!(
+        core(read_chunk(
+            &h,
+            good,
+            &filters,
+            &[usize::MAX, 2],
+            &fill,
+            &mut out
+        )),
+        ooc_core::Error::ShapeOverflow { .. }
+    ));
+    assert!(matches!(
+        core(read_chunk(
+            &h,
+            good,
+            &filters,
+            &[3, 4],
+            &fill,
+            &mut out[..47]
+        )),
+        ooc_core::Error::BufferLength {
+            expected: 48,
+            found: 47
+        }
+    ));
 }
