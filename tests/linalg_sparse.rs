@@ -20,7 +20,7 @@ fn check_rows(a: &dyn ReadSparseRows<f64>, csr: &CsrMatrix<f64>) {
     let mut dense = Array2::<f64>::zeros((m, n));
     for i in 0..m {
         let (cols, vals) = csr.row(i);
-        for (&j, &v) in cols.iter().zip(vals) {
+        for (j, &v) in cols.iter().zip(vals) {
             dense[[i, j]] += v;
         }
     }

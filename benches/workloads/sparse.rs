@@ -54,7 +54,7 @@ fn spmv_reference(ctx: &Ctx) -> Result<f64> {
     let mut total = 0.0;
     for i in 0..a.shape()[0] {
         let (idx, vals) = a.row(i);
-        total += idx.iter().zip(vals).map(|(&j, v)| v * x[j]).sum::<f64>();
+        total += idx.iter().zip(vals).map(|(j, v)| v * x[j]).sum::<f64>();
     }
     Ok(total)
 }

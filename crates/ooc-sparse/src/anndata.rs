@@ -432,21 +432,19 @@ fn write_dataset<T: Element>(
 fn write_index(
     g: &Group,
     name: &str,
-    values: &[usize],
+    values: impl Iterator<Item = usize>,
     int32: bool,
     opts: H5SparseOptions,
     ctx: &str,
 ) -> Result<()> {
     if int32 {
         let v: Vec<i32> = values
-            .iter()
-            .map(|&x| i32::try_from(x).unwrap_or(i32::MAX))
+            .map(|x| i32::try_from(x).unwrap_or(i32::MAX))
             .collect();
         write_dataset(g, name, &v, opts, ctx)
     } else {
         let v: Vec<i64> = values
-            .iter()
-            .map(|&x| i64::try_from(x).unwrap_or(i64::MAX))
+            .map(|x| i64::try_from(x).unwrap_or(i64::MAX))
             .collect();
         write_dataset(g, name, &v, opts, ctx)
     }
@@ -518,14 +516,13 @@ pub fn write_anndata<'a, T: Element>(
         .map_err(h5err(&ctx))?;
     let max = indices
         .iter()
-        .chain(indptr.iter())
-        .copied()
+        .chain(indptr.iter().copied())
         .max()
         .unwrap_or(0);
     let int32 = i32::try_from(max).is_ok();
     write_dataset(&g, "data", data, opts, &ctx)?;
-    write_index(&g, "indices", indices, int32, opts, &ctx)?;
-    write_index(&g, "indptr", indptr, int32, opts, &ctx)?;
+    write_index(&g, "indices", indices.iter(), int32, opts, &ctx)?;
+    write_index(&g, "indptr", indptr.iter().copied(), int32, opts, &ctx)?;
     Ok(())
 }
 

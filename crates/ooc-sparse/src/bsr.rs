@@ -118,7 +118,7 @@ impl<T: Element> BsrMatrix<T> {
             found.clear();
             let rows = br * r..(br + 1) * r;
             for i in rows.clone() {
-                for &j in csr.row(i).0 {
+                for j in csr.row(i).0 {
                     let bc = j / c;
                     if slot[bc] == usize::MAX {
                         slot[bc] = 0;
@@ -135,7 +135,7 @@ impl<T: Element> BsrMatrix<T> {
             data.resize(indices.len() * per, T::default());
             for (rr, i) in rows.enumerate() {
                 let (idx, vals) = csr.row(i);
-                for (&j, &v) in idx.iter().zip(vals) {
+                for (j, &v) in idx.iter().zip(vals) {
                     data[slot[j / c] * per + rr * c + j % c] += v;
                 }
             }
@@ -242,19 +242,9 @@ impl<T: Element> SparseMatrix<T> for BsrMatrix<T> {
                 indptr.push(indices.len());
             }
         }
-        let csr = CsrMatrix {
-            shape: self.shape,
-            indptr,
-            indices,
-            data,
-            canonical: false,
-        };
-        let canonical = csr
-            .indptr
-            .windows(2)
-            .all(|w| csr.indices[w[0]..w[1]].windows(2).all(|p| p[0] < p[1]));
-        if canonical {
-            CsrMatrix { canonical, ..csr }
+        let csr = CsrMatrix::from_valid_parts(self.shape, indptr, indices, data);
+        if csr.canonical {
+            csr
         } else {
             csr.to_canonical()
         }

@@ -107,7 +107,7 @@ impl<T: Element> CooMatrix<T> {
         CooMatrix {
             shape: csr.shape,
             row,
-            col: csr.indices.clone(),
+            col: csr.indices.as_slice().to_vec(),
             data: csr.data.clone(),
         }
     }
@@ -159,17 +159,12 @@ impl<T: Element> SparseMatrix<T> for CooMatrix<T> {
             data[dst] = v;
             next[r] += 1;
         }
-        let canonical = indptr
-            .windows(2)
-            .all(|w| indices[w[0]..w[1]].windows(2).all(|p| p[0] < p[1]));
-        let csr = CsrMatrix {
-            shape: self.shape,
-            indptr,
-            indices,
-            data,
-            canonical,
-        };
-        if canonical { csr } else { csr.to_canonical() }
+        let csr = CsrMatrix::from_valid_parts(self.shape, indptr, indices, data);
+        if csr.canonical {
+            csr
+        } else {
+            csr.to_canonical()
+        }
     }
 
     fn to_dense(&self) -> Result<Array2<T>> {

@@ -8,6 +8,7 @@ use ooc_core::{Element, Footprint, Par};
 use crate::csr::{CsrMatrix, check_spmv, dense_zeros, validate_compressed};
 use crate::error::Result;
 use crate::format::SparseMatrix;
+use crate::index::{Idx, IndexSlice, IndexVec, with_indices};
 use crate::parallel;
 
 /// A sparse matrix in compressed sparse column form.
@@ -44,7 +45,7 @@ impl<T: Element> CscMatrix<T> {
             t: CsrMatrix {
                 shape: [shape[1], shape[0]],
                 indptr,
-                indices,
+                indices: IndexVec::from_usize(indices, shape[0]),
                 data,
                 canonical,
             },
@@ -75,10 +76,10 @@ impl<T: Element> CscMatrix<T> {
         &self.t.indptr
     }
 
-    /// Row of each stored entry.
+    /// Row of each stored entry (32-bit unless the matrix has more than 2³² rows).
     #[must_use]
-    pub fn indices(&self) -> &[usize] {
-        &self.t.indices
+    pub fn indices(&self) -> IndexSlice<'_> {
+        self.t.indices.as_slice()
     }
 
     /// Value of each stored entry.
@@ -131,7 +132,7 @@ impl<T: Element> SparseMatrix<T> for CscMatrix<T> {
         let mut out = dense_zeros(self.shape())?;
         for j in 0..self.t.shape[0] {
             let (idx, vals) = self.t.row(j);
-            for (&i, &v) in idx.iter().zip(vals) {
+            for (i, &v) in idx.iter().zip(vals) {
                 out[[i, j]] += v;
             }
         }
@@ -148,17 +149,42 @@ impl<T: Element> SparseMatrix<T> for CscMatrix<T> {
         let t = &self.t;
         parallel::run(par, |parallel| {
             parallel::scatter_sum(chunks, y, parallel, |c, buf| {
-                for j in parallel::chunk_range(cols, chunks, c) {
-                    let xj = x[j];
-                    let (s, e) = (t.indptr[j], t.indptr[j + 1]);
-                    for (&i, &v) in t.indices[s..e].iter().zip(&t.data[s..e]) {
-                        // SAFETY: row indices were checked to be below the row count at
-                        // construction and `buf` has exactly that many elements.
-                        unsafe { *buf.get_unchecked_mut(i) += v * xj };
-                    }
-                }
+                let r = parallel::chunk_range(cols, chunks, c);
+                with_indices!(&t.indices, idx => {
+                    scatter_columns(&t.indptr[r.start..=r.end], idx, &t.data, &x[r], buf);
+                });
             });
         })
+    }
+}
+
+/// `buf += Σ_j x[j] · column j` for the columns whose pointer slice is `ptr` (one more
+/// entry than `xs`), with several columns' entries in flight at once.
+fn scatter_columns<T: Element, I: Idx>(
+    ptr: &[usize],
+    indices: &[I],
+    data: &[T],
+    xs: &[T],
+    buf: &mut [T],
+) {
+    for (w, &xj) in ptr.windows(2).zip(xs) {
+        let (idx, vals) = (&indices[w[0]..w[1]], &data[w[0]..w[1]]);
+        let mut i4 = idx.chunks_exact(4);
+        let mut v4 = vals.chunks_exact(4);
+        for (i, v) in (&mut i4).zip(&mut v4) {
+            // SAFETY: row indices were checked to be below the row count at construction
+            // and `buf` has exactly that many elements.
+            unsafe {
+                *buf.get_unchecked_mut(i[0].ix()) += v[0] * xj;
+                *buf.get_unchecked_mut(i[1].ix()) += v[1] * xj;
+                *buf.get_unchecked_mut(i[2].ix()) += v[2] * xj;
+                *buf.get_unchecked_mut(i[3].ix()) += v[3] * xj;
+            }
+        }
+        for (&i, &v) in i4.remainder().iter().zip(v4.remainder()) {
+            // SAFETY: as above.
+            unsafe { *buf.get_unchecked_mut(i.ix()) += v * xj };
+        }
     }
 }
 

@@ -2,9 +2,10 @@
 //! through, with structural validation shared by CSC and BSR, parallel SpMV and in-memory
 //! [`ReadSparseRows`].
 //!
-//! Indices are stored as `usize`: the same type `ooc_core::CsrBlock` streams, so blocks
-//! are filled by plain copies. (`u32` would save a third of the memory of an `f64` matrix
-//! but caps a dimension at 4·10⁹ and costs a conversion at every block boundary.)
+//! Column indices are stored in 32 bits whenever the column count allows (see
+//! [`crate::index`]), as scipy stores them: an `f64` matrix takes 12 bytes per entry, not
+//! 16, and SpMV, which only streams the arrays, runs that much faster. Row pointers stay
+//! `usize` (one per row, they cost nothing in the inner loops).
 //!
 //! Accepted structure: indices within a row may be unsorted and may repeat, as scipy
 //! allows; repeated entries mean their sum everywhere (`get`, `to_dense`, SpMV).
@@ -17,6 +18,7 @@ use rayon::prelude::*;
 
 use crate::error::{Result, SparseError};
 use crate::format::SparseMatrix;
+use crate::index::{Idx, IndexSlice, IndexVec, rows_strictly_increasing, with_indices, with_slice};
 use crate::parallel;
 
 /// A sparse matrix in compressed sparse row form.
@@ -37,7 +39,7 @@ use crate::parallel;
 pub struct CsrMatrix<T> {
     pub(crate) shape: [usize; 2],
     pub(crate) indptr: Vec<usize>,
-    pub(crate) indices: Vec<usize>,
+    pub(crate) indices: IndexVec,
     pub(crate) data: Vec<T>,
     pub(crate) canonical: bool,
 }
@@ -46,11 +48,11 @@ pub struct CsrMatrix<T> {
 /// `major + 1` entries, starts at 0, never decreases and ends at `indices.len()`, every
 /// index is below `minor`, and `data_len` matches. Returns whether every major slice is
 /// strictly increasing (sorted, no duplicates).
-pub(crate) fn validate_compressed(
+pub(crate) fn validate_compressed<I: Idx>(
     major: usize,
     minor: usize,
     indptr: &[usize],
-    indices: &[usize],
+    indices: &[I],
     data_len: usize,
     what: &'static str,
 ) -> Result<bool> {
@@ -62,17 +64,15 @@ pub(crate) fn validate_compressed(
             found: data_len,
         });
     }
-    if let Some(pos) = indices.iter().position(|&j| j >= minor) {
+    if let Some(pos) = indices.iter().position(|&j| j.ix() >= minor) {
         return Err(SparseError::IndexOutOfRange {
             what,
             pos,
-            index: indices[pos],
+            index: indices[pos].ix(),
             bound: minor,
         });
     }
-    Ok(indptr
-        .windows(2)
-        .all(|w| indices[w[0]..w[1]].windows(2).all(|p| p[0] < p[1])))
+    Ok(rows_strictly_increasing(indptr, indices))
 }
 
 /// Checks a row (or column) pointer: `major + 1` entries, starting at 0, never
@@ -108,36 +108,54 @@ pub(crate) fn validate_indptr(major: usize, indptr: &[usize], nnz: usize) -> Res
 }
 
 /// Transposes a compressed structure (counting sort on the minor index). The output is
-/// canonical when the input has no duplicates, and sorted (duplicates adjacent) always.
+/// canonical when the input has no duplicates, and sorted (duplicates adjacent) always;
+/// its indices (old major positions) are stored at the width `major` calls for.
 pub(crate) fn transpose_compressed<T: Element>(
     major: usize,
     minor: usize,
     indptr: &[usize],
-    indices: &[usize],
+    indices: &IndexVec,
     data: &[T],
-) -> (Vec<usize>, Vec<usize>, Vec<T>) {
+) -> (Vec<usize>, IndexVec, Vec<T>) {
     let nnz = indices.len();
+    let mut out_idx = IndexVec::zeros(nnz, major);
+    let mut out_data = vec![T::default(); nnz];
+    let out_ptr = with_indices!(indices, src => with_indices!(&mut out_idx, dst => {
+        transpose_into(major, minor, indptr, src, data, dst, &mut out_data)
+    }));
+    (out_ptr, out_idx, out_data)
+}
+
+/// [`transpose_compressed`] for one pair of index widths; returns the new pointer.
+fn transpose_into<T: Element, I: Idx, J: Idx>(
+    major: usize,
+    minor: usize,
+    indptr: &[usize],
+    indices: &[I],
+    data: &[T],
+    out_idx: &mut [J],
+    out_data: &mut [T],
+) -> Vec<usize> {
     let mut counts = vec![0_usize; minor + 1];
     for &j in indices {
-        counts[j + 1] += 1;
+        counts[j.ix() + 1] += 1;
     }
     for k in 0..minor {
         counts[k + 1] += counts[k];
     }
     let out_ptr = counts.clone();
     let mut next = counts;
-    let mut out_idx = vec![0_usize; nnz];
-    let mut out_data = vec![T::default(); nnz];
     for i in 0..major {
         let (s, e) = (indptr[i], indptr[i + 1]);
+        let entry = J::from_ix(i);
         for (&j, &v) in indices[s..e].iter().zip(&data[s..e]) {
-            let dst = next[j];
-            out_idx[dst] = i;
+            let dst = next[j.ix()];
+            out_idx[dst] = entry;
             out_data[dst] = v;
-            next[j] += 1;
+            next[j.ix()] += 1;
         }
     }
-    (out_ptr, out_idx, out_data)
+    out_ptr
 }
 
 /// Sorts each major slice and sums duplicates, in place of a copy.
@@ -145,19 +163,38 @@ fn canonical_parts<T: Element>(
     major: usize,
     minor: usize,
     indptr: &[usize],
-    indices: &[usize],
+    indices: &IndexVec,
     data: &[T],
-) -> (Vec<usize>, Vec<usize>, Vec<T>) {
+) -> (Vec<usize>, IndexVec, Vec<T>) {
     let (tp, ti, td) = transpose_compressed(major, minor, indptr, indices, data);
     let (p, i, d) = transpose_compressed(minor, major, &tp, &ti, &td);
+    drop((tp, ti, td));
     let mut out_ptr = Vec::with_capacity(major + 1);
-    let mut out_idx = Vec::with_capacity(i.len());
+    let mut out_idx = IndexVec::with_capacity(i.len(), minor);
     let mut out_data = Vec::with_capacity(d.len());
+    with_indices!(&i, src => with_indices!(&mut out_idx, dst => {
+        sum_duplicates(&p, src, &d, &mut out_ptr, dst, &mut out_data);
+    }));
+    out_idx.shrink_to_fit();
+    out_data.shrink_to_fit();
+    (out_ptr, out_idx, out_data)
+}
+
+/// Copies sorted major slices, summing runs of equal indices.
+fn sum_duplicates<T: Element, I: Idx, J: Idx>(
+    indptr: &[usize],
+    indices: &[I],
+    data: &[T],
+    out_ptr: &mut Vec<usize>,
+    out_idx: &mut Vec<J>,
+    out_data: &mut Vec<T>,
+) {
     out_ptr.push(0);
-    for r in 0..major {
-        let (s, e) = (p[r], p[r + 1]);
-        for (&j, &v) in i[s..e].iter().zip(&d[s..e]) {
-            if out_idx.len() > out_ptr[r] && out_idx.last() == Some(&j) {
+    for w in indptr.windows(2) {
+        let row_start = out_idx.len();
+        for (&j, &v) in indices[w[0]..w[1]].iter().zip(&data[w[0]..w[1]]) {
+            let j = J::from_ix(j.ix());
+            if out_idx.len() > row_start && out_idx.last() == Some(&j) {
                 if let Some(last) = out_data.last_mut() {
                     *last += v;
                 }
@@ -168,31 +205,120 @@ fn canonical_parts<T: Element>(
         }
         out_ptr.push(out_idx.len());
     }
-    out_idx.shrink_to_fit();
-    out_data.shrink_to_fit();
-    (out_ptr, out_idx, out_data)
 }
 
-/// `Σ data[k] · x[indices[k]]` with four accumulators.
+/// `Σ data[k] · x[indices[k]]`, eight entries per step into four accumulators, summed
+/// in a fixed order (so the result depends only on the row, never on threads).
+///
+/// The caller guarantees every index is below `x.len()` (checked when the matrix was
+/// built, and `x.len()` checked against the column count).
 #[inline]
-pub(crate) fn sparse_dot<T: Element>(data: &[T], indices: &[usize], x: &[T]) -> T {
-    debug_assert!(indices.iter().all(|&j| j < x.len()));
+pub(crate) fn sparse_dot<T: Element, I: Idx>(data: &[T], indices: &[I], x: &[T]) -> T {
+    debug_assert!(indices.iter().all(|&j| j.ix() < x.len()));
+    debug_assert_eq!(data.len(), indices.len());
+    let n = data.len().min(indices.len());
+    let (data, indices) = (&data[..n], &indices[..n]);
+    let at = |j: I| {
+        // SAFETY: indices are below `x.len()`, as the caller guarantees.
+        unsafe { *x.get_unchecked(j.ix()) }
+    };
     let mut acc = [T::default(); 4];
-    let mut d4 = data.chunks_exact(4);
-    let mut i4 = indices.chunks_exact(4);
-    for (d, i) in (&mut d4).zip(&mut i4) {
-        for k in 0..4 {
-            // SAFETY: every stored index was checked to be below the column count when the
-            // matrix was built, and callers check `x.len()` equals the column count.
-            acc[k] += d[k] * unsafe { *x.get_unchecked(i[k]) };
-        }
+    let mut d8 = data.chunks_exact(8);
+    let mut i8 = indices.chunks_exact(8);
+    for (d, i) in (&mut d8).zip(&mut i8) {
+        acc[0] += d[0] * at(i[0]);
+        acc[1] += d[1] * at(i[1]);
+        acc[2] += d[2] * at(i[2]);
+        acc[3] += d[3] * at(i[3]);
+        acc[0] += d[4] * at(i[4]);
+        acc[1] += d[5] * at(i[5]);
+        acc[2] += d[6] * at(i[6]);
+        acc[3] += d[7] * at(i[7]);
     }
-    for (&d, &i) in d4.remainder().iter().zip(i4.remainder()) {
-        // SAFETY: as above.
-        acc[0] += d * unsafe { *x.get_unchecked(i) };
+    for (&d, &i) in d8.remainder().iter().zip(i8.remainder()) {
+        acc[0] += d * at(i);
     }
     (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
+
+/// Row ranges of about equal stored entries (`parts` of them at most, never empty), so
+/// a parallel row product gives each task the same work whatever the row lengths.
+pub(crate) fn balanced_rows(indptr: &[usize], parts: usize) -> Vec<std::ops::Range<usize>> {
+    let rows = indptr.len().saturating_sub(1);
+    let nnz = indptr.last().copied().unwrap_or(0);
+    let parts = parts.clamp(1, rows.max(1));
+    let mut out = Vec::with_capacity(parts);
+    let mut start = 0;
+    for p in 1..=parts {
+        // The row boundary nearest the p-th share of the entries; rows weigh one entry
+        // more than they hold so that empty rows also spread.
+        let goal = (u128::from(p as u64) * (nnz + rows) as u128 / parts as u128) as usize;
+        let end = if p == parts {
+            rows
+        } else {
+            let weight = |r: usize| indptr[r] + r;
+            let mut lo = start;
+            let mut hi = rows;
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if weight(mid) < goal {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            // The boundary nearest the goal, before or after it.
+            if lo > start && goal - weight(lo - 1) < weight(lo) - goal {
+                lo - 1
+            } else {
+                lo
+            }
+        };
+        if end > start {
+            out.push(start..end);
+            start = end;
+        }
+    }
+    out
+}
+
+/// `y[i] = row i · x` for every row of a CSR structure, on the pool when `parallel`:
+/// rows are cut into ranges of equal entries, each computed by one task, row by row with
+/// [`sparse_dot`] (so each `y[i]` is the same on any number of threads).
+pub(crate) fn csr_rows_product<T: Element, I: Idx>(
+    indptr: &[usize],
+    indices: &[I],
+    data: &[T],
+    x: &[T],
+    y: &mut [T],
+    parallel: bool,
+) {
+    let run = |row0: usize, ys: &mut [T]| {
+        let ptr = &indptr[row0..=row0 + ys.len()];
+        for (w, yi) in ptr.windows(2).zip(ys.iter_mut()) {
+            *yi = sparse_dot(&data[w[0]..w[1]], &indices[w[0]..w[1]], x);
+        }
+    };
+    let nnz = data.len();
+    if !parallel || nnz < MIN_PARALLEL_NNZ {
+        run(0, y);
+        return;
+    }
+    let ranges = balanced_rows(indptr, rayon::current_num_threads() * TASKS_PER_THREAD);
+    let mut tasks = Vec::with_capacity(ranges.len());
+    let mut rest = y;
+    for r in ranges {
+        let (head, tail) = std::mem::take(&mut rest).split_at_mut(r.len());
+        tasks.push((r.start, head));
+        rest = tail;
+    }
+    tasks.into_par_iter().for_each(|(row0, ys)| run(row0, ys));
+}
+
+/// Fewest stored entries worth spreading over a pool.
+const MIN_PARALLEL_NNZ: usize = 1 << 15;
+/// Row ranges per pool thread (a few, so an unlucky slow thread does not hold up the rest).
+const TASKS_PER_THREAD: usize = 4;
 
 /// Checks `x` and `y` lengths for `y = A·x` with `A` of `shape`.
 pub(crate) fn check_spmv<T>(shape: [usize; 2], x: &[T], y: &[T]) -> Result<()> {
@@ -235,7 +361,8 @@ pub(crate) fn dense_zeros<T: Element>(shape: [usize; 2]) -> Result<Array2<T>> {
 }
 
 impl<T: Element> CsrMatrix<T> {
-    /// Builds a matrix from its three arrays after checking their structure.
+    /// Builds a matrix from its three arrays after checking their structure. Column
+    /// indices are kept in 32 bits when the column count allows.
     ///
     /// # Errors
     /// [`SparseError::IndptrLength`], [`SparseError::IndptrStart`],
@@ -253,10 +380,54 @@ impl<T: Element> CsrMatrix<T> {
         Ok(CsrMatrix {
             shape,
             indptr,
-            indices,
+            indices: IndexVec::from_usize(indices, shape[1]),
             data,
             canonical,
         })
+    }
+
+    /// As [`CsrMatrix::new`] with 32-bit column indices (scipy's `int32`), kept without a
+    /// copy.
+    ///
+    /// # Errors
+    /// As [`CsrMatrix::new`].
+    pub fn new_u32(
+        shape: [usize; 2],
+        indptr: Vec<usize>,
+        indices: Vec<u32>,
+        data: Vec<T>,
+    ) -> Result<Self> {
+        let canonical =
+            validate_compressed(shape[0], shape[1], &indptr, &indices, data.len(), "column")?;
+        Ok(CsrMatrix {
+            shape,
+            indptr,
+            indices: IndexVec::from_u32(indices, shape[1]),
+            data,
+            canonical,
+        })
+    }
+
+    /// Assembles a matrix from parts already known to be valid CSR (the crate's own
+    /// conversions), working out whether it is canonical.
+    pub(crate) fn from_valid_parts(
+        shape: [usize; 2],
+        indptr: Vec<usize>,
+        indices: Vec<usize>,
+        data: Vec<T>,
+    ) -> Self {
+        debug_assert!(
+            validate_compressed(shape[0], shape[1], &indptr, &indices, data.len(), "column")
+                .is_ok()
+        );
+        let canonical = rows_strictly_increasing(&indptr, &indices);
+        CsrMatrix {
+            shape,
+            indptr,
+            indices: IndexVec::from_usize(indices, shape[1]),
+            data,
+            canonical,
+        }
     }
 
     /// A matrix of `shape` with no stored entries.
@@ -268,7 +439,7 @@ impl<T: Element> CsrMatrix<T> {
         CsrMatrix {
             shape,
             indptr: vec![0; shape[0] + 1],
-            indices: Vec::new(),
+            indices: IndexVec::with_capacity(0, shape[1]),
             data: Vec::new(),
             canonical: true,
         }
@@ -293,10 +464,10 @@ impl<T: Element> CsrMatrix<T> {
         &self.indptr
     }
 
-    /// Column of each stored entry.
+    /// Column of each stored entry (32-bit unless the matrix has more than 2³² columns).
     #[must_use]
-    pub fn indices(&self) -> &[usize] {
-        &self.indices
+    pub fn indices(&self) -> IndexSlice<'_> {
+        self.indices.as_slice()
     }
 
     /// Value of each stored entry.
@@ -305,10 +476,16 @@ impl<T: Element> CsrMatrix<T> {
         &self.data
     }
 
-    /// Takes the matrix apart into `(shape, indptr, indices, data)`.
+    /// Takes the matrix apart into `(shape, indptr, indices, data)`; 32-bit column
+    /// indices are widened (one copy of the index array).
     #[must_use]
     pub fn into_parts(self) -> ([usize; 2], Vec<usize>, Vec<usize>, Vec<T>) {
-        (self.shape, self.indptr, self.indices, self.data)
+        (
+            self.shape,
+            self.indptr,
+            self.indices.into_usize(),
+            self.data,
+        )
     }
 
     /// Whether every row's indices are strictly increasing (sorted, no duplicates).
@@ -344,9 +521,9 @@ impl<T: Element> CsrMatrix<T> {
     /// # Panics
     /// When `i` is not below the row count.
     #[must_use]
-    pub fn row(&self, i: usize) -> (&[usize], &[T]) {
+    pub fn row(&self, i: usize) -> (IndexSlice<'_>, &[T]) {
         let (s, e) = (self.indptr[i], self.indptr[i + 1]);
-        (&self.indices[s..e], &self.data[s..e])
+        (self.indices.slice(s..e), &self.data[s..e])
     }
 
     /// The element at `(i, j)` (0 when not stored; duplicates summed), or `None` when the
@@ -357,16 +534,7 @@ impl<T: Element> CsrMatrix<T> {
             return None;
         }
         let (idx, vals) = self.row(i);
-        if self.canonical {
-            return Some(idx.binary_search(&j).map_or(T::default(), |k| vals[k]));
-        }
-        let mut sum = T::default();
-        for (&c, &v) in idx.iter().zip(vals) {
-            if c == j {
-                sum += v;
-            }
-        }
-        Some(sum)
+        Some(with_slice!(idx, idx => get_in_row(idx, vals, j, self.canonical)))
     }
 
     /// Stores the non-zero elements of a dense array.
@@ -375,7 +543,7 @@ impl<T: Element> CsrMatrix<T> {
         let (rows, cols) = a.dim();
         let zero = T::default();
         let mut indptr = Vec::with_capacity(rows + 1);
-        let mut indices = Vec::new();
+        let mut indices = IndexVec::with_capacity(0, cols);
         let mut data = Vec::new();
         indptr.push(0);
         for row in a.rows() {
@@ -385,7 +553,7 @@ impl<T: Element> CsrMatrix<T> {
                     data.push(v);
                 }
             }
-            indptr.push(indices.len());
+            indptr.push(data.len());
         }
         CsrMatrix {
             shape: [rows, cols],
@@ -406,22 +574,49 @@ impl<T: Element> CsrMatrix<T> {
             &self.indices,
             &self.data,
         );
-        let canonical = self.canonical;
-        let mut t = CsrMatrix {
+        // Sorted after transposition; only duplicates can break canonical form.
+        let canonical = self.canonical
+            || with_indices!(&indices, idx => rows_strictly_increasing(&indptr, idx));
+        CsrMatrix {
             shape: [self.shape[1], self.shape[0]],
             indptr,
             indices,
             data,
             canonical,
-        };
-        if !canonical {
-            // Sorted after transposition; only duplicates can break canonical form.
-            t.canonical = t
-                .indptr
-                .windows(2)
-                .all(|w| t.indices[w[0]..w[1]].windows(2).all(|p| p[0] < p[1]));
         }
-        t
+    }
+}
+
+/// The value at column `j` of one row (duplicates summed).
+fn get_in_row<T: Element, I: Idx>(idx: &[I], vals: &[T], j: usize, canonical: bool) -> T {
+    if canonical {
+        return idx
+            .binary_search_by(|c| c.ix().cmp(&j))
+            .map_or(T::default(), |k| vals[k]);
+    }
+    let mut sum = T::default();
+    for (&c, &v) in idx.iter().zip(vals) {
+        if c.ix() == j {
+            sum += v;
+        }
+    }
+    sum
+}
+
+/// Adds every stored entry into a zeroed dense `rows × cols` row-major buffer.
+fn scatter_rows<T: Element, I: Idx>(
+    indptr: &[usize],
+    indices: &[I],
+    data: &[T],
+    out: &mut [T],
+    cols: usize,
+) {
+    for (w, row) in indptr.windows(2).zip(out.chunks_exact_mut(cols.max(1))) {
+        for (&j, &v) in indices[w[0]..w[1]].iter().zip(&data[w[0]..w[1]]) {
+            // SAFETY: indices are below `cols` (checked at construction) and `row` has
+            // `cols` elements.
+            unsafe { *row.get_unchecked_mut(j.ix()) += v };
+        }
     }
 }
 
@@ -440,29 +635,22 @@ impl<T: Element> SparseMatrix<T> for CsrMatrix<T> {
 
     fn to_dense(&self) -> Result<Array2<T>> {
         let mut out = dense_zeros(self.shape)?;
-        for (i, mut row) in out.rows_mut().into_iter().enumerate() {
-            let (idx, vals) = self.row(i);
-            for (&j, &v) in idx.iter().zip(vals) {
-                row[j] += v;
-            }
+        if let Some(buf) = out.as_slice_mut() {
+            with_indices!(&self.indices, idx => {
+                scatter_rows(&self.indptr, idx, &self.data, buf, self.shape[1]);
+            });
         }
         Ok(out)
     }
 
-    /// Rows are independent, so they are spread over the pool; each row's sum is computed
-    /// the same way on any number of threads.
+    /// Rows are cut into ranges of equal stored entries spread over the pool; each row's
+    /// sum is computed the same way on any number of threads.
     fn spmv(&self, x: &[T], y: &mut [T], par: Par) -> Result<()> {
         check_spmv(self.shape, x, y)?;
-        let row = |(i, yi): (usize, &mut T)| {
-            let (s, e) = (self.indptr[i], self.indptr[i + 1]);
-            *yi = sparse_dot(&self.data[s..e], &self.indices[s..e], x);
-        };
         parallel::run(par, |parallel| {
-            if parallel {
-                y.par_iter_mut().enumerate().with_min_len(64).for_each(row);
-            } else {
-                y.iter_mut().enumerate().for_each(row);
-            }
+            with_indices!(&self.indices, idx => {
+                csr_rows_product(&self.indptr, idx, &self.data, x, y, parallel);
+            });
         })
     }
 }
@@ -503,8 +691,142 @@ impl<T: Element> ReadSparseRows<T> for CsrMatrix<T> {
         let end = self.indptr[row0 + nrows];
         out.indptr
             .extend(self.indptr[row0..=row0 + nrows].iter().map(|&p| p - base));
-        out.indices.extend_from_slice(&self.indices[base..end]);
+        with_indices!(&self.indices, idx => {
+            out.indices.extend(idx[base..end].iter().map(|&j| j.ix()));
+        });
         out.data.extend_from_slice(&self.data[base..end]);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The `usize` index path (only reachable with more than 2³² columns, too big to
+    //! build here) checked against the 32-bit path, and the row balancing of the
+    //! parallel product.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The same matrix with its indices stored as `usize`.
+    fn widened<T: Element>(a: &CsrMatrix<T>) -> CsrMatrix<T> {
+        CsrMatrix {
+            indices: IndexVec::Wide(a.indices.as_slice().to_vec()),
+            ..a.clone()
+        }
+    }
+
+    /// A matrix of `r × c` from unsorted triplets with repeats (non-canonical).
+    fn from_triplets<T: Element>(r: usize, c: usize, trip: &[(usize, usize, i8)]) -> CsrMatrix<T> {
+        let mut rows = vec![Vec::new(); r];
+        for &(i, j, v) in trip {
+            rows[i % r].push((j % c, T::from_f64(f64::from(v))));
+        }
+        let mut indptr = vec![0];
+        let (mut indices, mut data) = (Vec::new(), Vec::new());
+        for row in rows {
+            for (j, v) in row {
+                indices.push(j);
+                data.push(v);
+            }
+            indptr.push(indices.len());
+        }
+        CsrMatrix::new([r, c], indptr, indices, data).unwrap()
+    }
+
+    fn dense_mv<T: Element>(a: &Array2<T>, x: &[T]) -> Vec<T> {
+        a.rows()
+            .into_iter()
+            .map(|row| {
+                row.iter()
+                    .zip(x)
+                    .fold(T::default(), |s, (&a, &b)| s + a * b)
+            })
+            .collect()
+    }
+
+    fn check_wide<T: Element>(r: usize, c: usize, trip: &[(usize, usize, i8)]) {
+        let a = from_triplets::<T>(r, c, trip);
+        assert!(matches!(a.indices, IndexVec::Narrow(_)));
+        let w = widened(&a);
+        let dense = a.to_dense().unwrap();
+        assert_eq!(w.to_dense().unwrap(), dense);
+        let x: Vec<T> = (0..c).map(|j| T::from_f64((j % 5) as f64 - 2.0)).collect();
+        let want = dense_mv(&dense, &x);
+        for m in [&a, &w] {
+            for par in [Par::Seq, Par::threads(2)] {
+                let mut y = vec![T::default(); r];
+                m.spmv(&x, &mut y, par).unwrap();
+                for (g, e) in y.iter().zip(&want) {
+                    assert!((g.to_f64() - e.to_f64()).abs() < 1e-3);
+                }
+            }
+            for i in 0..r {
+                for j in 0..c {
+                    assert_eq!(m.get(i, j), Some(dense[[i, j]]));
+                }
+            }
+            assert_eq!(m.to_canonical().to_dense().unwrap(), dense);
+            assert_eq!(m.transpose().to_dense().unwrap(), dense.t());
+            let mut block = CsrBlock::default();
+            m.read_rows(0, r, &mut block).unwrap();
+            assert_eq!(block.indices, a.indices().to_vec());
+        }
+        assert_eq!(w.indices(), a.indices());
+        assert_eq!(w.clone().into_parts(), a.clone().into_parts());
+    }
+
+    macro_rules! wide_per_type {
+        ($($name:ident: $t:ty),* $(,)?) => {$(
+            proptest! {
+                #[test]
+                fn $name(
+                    r in 1_usize..9,
+                    c in 1_usize..9,
+                    trip in prop::collection::vec((0_usize..9, 0_usize..9, -3_i8..=3), 0..30),
+                ) {
+                    check_wide::<$t>(r, c, &trip);
+                }
+            }
+        )*};
+    }
+
+    wide_per_type!(
+        wide_i8: i8, wide_i16: i16, wide_i32: i32, wide_i64: i64,
+        wide_u8: u8, wide_u16: u16, wide_u32: u32, wide_u64: u64,
+        wide_f32: f32, wide_f64: f64,
+        wide_c64: ooc_core::Complex<f32>, wide_c128: ooc_core::Complex<f64>,
+    );
+
+    proptest! {
+        /// Ranges cover every row once, in order, none empty, and none holds much more
+        /// than its share of entries (one row's worth at most).
+        #[test]
+        fn balanced_rows_cover_in_order(
+            lens in prop::collection::vec(0_usize..50, 0..40),
+            parts in 1_usize..12,
+        ) {
+            let mut indptr = vec![0];
+            for l in &lens {
+                indptr.push(indptr.last().unwrap() + l);
+            }
+            let ranges = balanced_rows(&indptr, parts);
+            let rows = lens.len();
+            let parts = parts.min(rows.max(1));
+            prop_assert!(ranges.len() <= parts);
+            let mut next = 0;
+            for r in &ranges {
+                prop_assert_eq!(r.start, next);
+                prop_assert!(r.end > r.start);
+                next = r.end;
+            }
+            prop_assert_eq!(next, rows);
+            let total = indptr[rows] + rows;
+            let widest = lens.iter().max().map_or(0, |l| l + 1);
+            for r in &ranges {
+                let weight = indptr[r.end] - indptr[r.start] + r.len();
+                prop_assert!(weight <= total / parts + 1 + widest, "{ranges:?}");
+            }
+        }
     }
 }

@@ -10,6 +10,7 @@ use ooc_core::{Element, Footprint, Par};
 use crate::csr::{CsrMatrix, check_spmv, dense_zeros};
 use crate::error::{Result, SparseError};
 use crate::format::SparseMatrix;
+use crate::index::IndexVec;
 
 /// Largest DIA data array [`DiaMatrix::from_csr`] builds: 1 GiB.
 pub const DIA_DEFAULT_LIMIT: usize = 1 << 30;
@@ -98,7 +99,7 @@ impl<T: Element> DiaMatrix<T> {
         let mut seen = vec![false; (rows + cols).saturating_sub(1)];
         let mut width = 0;
         for i in 0..rows {
-            for &j in csr.row(i).0 {
+            for j in csr.row(i).0 {
                 seen[j + rows - 1 - i] = true;
                 width = width.max(j + 1);
             }
@@ -122,7 +123,7 @@ impl<T: Element> DiaMatrix<T> {
         let mut data = vec![T::default(); diagonals * width];
         for i in 0..rows {
             let (idx, vals) = csr.row(i);
-            for (&j, &v) in idx.iter().zip(vals) {
+            for (j, &v) in idx.iter().zip(vals) {
                 data[slot[j + rows - 1 - i] * width + j] += v;
             }
         }
@@ -225,7 +226,7 @@ impl<T: Element> SparseMatrix<T> for DiaMatrix<T> {
         CsrMatrix {
             shape: self.shape,
             indptr,
-            indices,
+            indices: IndexVec::from_usize(indices, self.shape[1]),
             data,
             canonical: true,
         }

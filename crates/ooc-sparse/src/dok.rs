@@ -121,7 +121,7 @@ impl<T: Element> DokMatrix<T> {
         let mut map = PositionMap::with_capacity_and_hasher(nnz, BuildHasherDefault::default());
         let entries = (0..csr.shape[0]).flat_map(|i| {
             let (idx, vals) = csr.row(i);
-            idx.iter().zip(vals).map(move |(&j, &v)| ((i, j), v))
+            idx.iter().zip(vals).map(move |(j, &v)| ((i, j), v))
         });
         let buckets = bucket_count(map.capacity());
         if nnz < SORTED_INSERT_MIN || !buckets.is_power_of_two() {

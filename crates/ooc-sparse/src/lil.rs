@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use crate::csr::{CsrMatrix, check_spmv, dense_zeros, sparse_dot};
 use crate::error::{Result, SparseError};
 use crate::format::SparseMatrix;
+use crate::index::IndexVec;
 use crate::parallel;
 
 /// A sparse matrix as per-row sorted lists of columns and values (no duplicates).
@@ -178,7 +179,7 @@ impl<T: Element> SparseMatrix<T> for LilMatrix<T> {
         CsrMatrix {
             shape: self.shape,
             indptr,
-            indices,
+            indices: IndexVec::from_usize(indices, self.shape[1]),
             data,
             canonical: true,
         }

@@ -131,35 +131,33 @@ fn data_member<'a, T: Element>(file: &str, data: &'a [T], shape: Vec<usize>) -> 
 fn index_member(
     file: &str,
     name: &'static str,
-    values: &[usize],
+    values: impl ExactSizeIterator<Item = usize>,
     int32: bool,
 ) -> Result<Member<'static>> {
+    let len = values.len();
     let (dtype, payload): (DType, Vec<u8>) = if int32 {
         let v: Vec<i32> = values
-            .iter()
-            .map(|&x| i32::try_from(x).unwrap_or(i32::MAX))
+            .map(|x| i32::try_from(x).unwrap_or(i32::MAX))
             .collect();
         (DType::I32, bytemuck::cast_slice(&v).to_vec())
     } else {
         let v: Vec<i64> = values
-            .iter()
-            .map(|&x| i64::try_from(x).unwrap_or(i64::MAX))
+            .map(|x| i64::try_from(x).unwrap_or(i64::MAX))
             .collect();
         (DType::I64, bytemuck::cast_slice(&v).to_vec())
     };
     Ok(Member {
         name,
-        header: npy_header(file, name, dtype, vec![values.len()])?,
+        header: npy_header(file, name, dtype, vec![len])?,
         payload: Cow::Owned(payload),
     })
 }
 
 /// Whether scipy would pick int32 for these index arrays (every value and the count of
 /// stored entries below 2³¹).
-fn fits_i32(arrays: &[&[usize]], extra: usize) -> bool {
-    let max = arrays
-        .iter()
-        .flat_map(|a| a.iter().copied())
+fn fits_i32(indices: impl Iterator<Item = usize>, indptr: &[usize], extra: usize) -> bool {
+    let max = indices
+        .chain(indptr.iter().copied())
         .max()
         .unwrap_or(0)
         .max(extra);
@@ -205,50 +203,54 @@ fn members<'a, T: Element>(
 ) -> Result<(Format, Vec<Member<'a>>)> {
     let (format, shape, mut out) = match m {
         NpzMatrix::Csr(a) => {
-            let int32 = fits_i32(&[a.indices(), a.indptr()], a.shape()[1]);
+            let int32 = fits_i32(a.indices().iter(), a.indptr(), a.shape()[1]);
             (
                 Format::Csr,
                 a.shape(),
                 vec![
-                    index_member(file, "indices.npy", a.indices(), int32)?,
-                    index_member(file, "indptr.npy", a.indptr(), int32)?,
+                    index_member(file, "indices.npy", a.indices().iter(), int32)?,
+                    index_member(file, "indptr.npy", a.indptr().iter().copied(), int32)?,
                     data_member(file, a.data(), vec![a.data().len()])?,
                 ],
             )
         }
         NpzMatrix::Csc(a) => {
-            let int32 = fits_i32(&[a.indices(), a.indptr()], a.shape()[0]);
+            let int32 = fits_i32(a.indices().iter(), a.indptr(), a.shape()[0]);
             (
                 Format::Csc,
                 a.shape(),
                 vec![
-                    index_member(file, "indices.npy", a.indices(), int32)?,
-                    index_member(file, "indptr.npy", a.indptr(), int32)?,
+                    index_member(file, "indices.npy", a.indices().iter(), int32)?,
+                    index_member(file, "indptr.npy", a.indptr().iter().copied(), int32)?,
                     data_member(file, a.data(), vec![a.data().len()])?,
                 ],
             )
         }
         NpzMatrix::Coo(a) => {
-            let int32 = fits_i32(&[a.row(), a.col()], a.shape()[0].max(a.shape()[1]));
+            let int32 = fits_i32(
+                a.row().iter().copied(),
+                a.col(),
+                a.shape()[0].max(a.shape()[1]),
+            );
             (
                 Format::Coo,
                 a.shape(),
                 vec![
-                    index_member(file, "row.npy", a.row(), int32)?,
-                    index_member(file, "col.npy", a.col(), int32)?,
+                    index_member(file, "row.npy", a.row().iter().copied(), int32)?,
+                    index_member(file, "col.npy", a.col().iter().copied(), int32)?,
                     data_member(file, a.data(), vec![a.data().len()])?,
                 ],
             )
         }
         NpzMatrix::Bsr(a) => {
-            let int32 = fits_i32(&[a.indices(), a.indptr()], a.shape()[1]);
+            let int32 = fits_i32(a.indices().iter().copied(), a.indptr(), a.shape()[1]);
             let [r, c] = a.block_shape();
             (
                 Format::Bsr,
                 a.shape(),
                 vec![
-                    index_member(file, "indices.npy", a.indices(), int32)?,
-                    index_member(file, "indptr.npy", a.indptr(), int32)?,
+                    index_member(file, "indices.npy", a.indices().iter().copied(), int32)?,
+                    index_member(file, "indptr.npy", a.indptr().iter().copied(), int32)?,
                     data_member(file, a.data(), vec![a.indices().len(), r, c])?,
                 ],
             )

@@ -24,6 +24,7 @@ use rayon::prelude::*;
 use crate::csr::CsrMatrix;
 use crate::error::{Result, SparseError};
 use crate::format::{AnySparse, Format};
+use crate::index::IndexVec;
 use crate::parallel;
 
 /// Pieces of the position range at most this long choose positions with a bitmap.
@@ -173,7 +174,7 @@ pub fn random_csr<T: Element>(
     Ok(CsrMatrix {
         shape: [rows, cols],
         indptr,
-        indices: positions,
+        indices: IndexVec::from_usize(positions, cols),
         data: values,
         canonical: true,
     })

@@ -103,7 +103,7 @@ fn positions_are_uniform() {
     for seed in 0..seeds {
         let a = random_csr::<f64>(10, 10, 0.3, seed, Par::Seq).unwrap();
         for i in 0..10 {
-            for &j in a.row(i).0 {
+            for j in a.row(i).0 {
                 hits[i * 10 + j] += 1;
             }
         }
@@ -118,7 +118,7 @@ fn positions_are_uniform() {
     let runs = 40;
     for seed in 0..runs {
         let a = random_csr::<f32>(1, n, f64::from(k) / n as f64, seed, Par::Seq).unwrap();
-        for &j in a.indices() {
+        for j in a.indices() {
             bins[j * 10 / n] += 1;
         }
     }

@@ -22,7 +22,7 @@ impl AbsBound for CsrMatrix<f64> {
             *o = cols
                 .iter()
                 .zip(vals)
-                .map(|(&j, v)| (v * x[j]).abs())
+                .map(|(j, v)| (v * x[j]).abs())
                 .sum::<f64>()
                 * 16.0;
         }

@@ -10,7 +10,7 @@ fn reference_grid(a: &CsrMatrix<f64>, gw: usize, gh: usize) -> Vec<u64> {
     let [rows, cols] = a.shape();
     let mut counts = vec![0; gw * gh];
     for i in 0..rows {
-        for &j in a.row(i).0 {
+        for j in a.row(i).0 {
             counts[(i * gh / rows) * gw + j * gw / cols] += 1;
         }
     }
