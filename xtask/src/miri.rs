@@ -60,11 +60,27 @@ pub(crate) const SUITES: &[Suite] = &[
         slow: false,
     },
     Suite {
+        name: "sparse-wide",
+        package: "ooc-sparse",
+        // CSR with 64-bit column indices (shapes too wide for 32 bits, forced here on
+        // small matrices) against the 32-bit form: the unrolled unchecked `sparse_dot`,
+        // the unchecked dense scatter, transposes and row reads, for one float, one
+        // integer and one complex type.
+        targets: &["--lib"],
+        filters: &[
+            "csr::tests::wide_f64",
+            "csr::tests::wide_i32",
+            "csr::tests::wide_c64",
+        ],
+        skips: &[],
+        slow: false,
+    },
+    Suite {
         name: "sparse-parallel",
         package: "ooc-sparse",
-        // The parallel scatter SpMV (CSC, COO, BSR partial vectors summed in order) only
-        // splits above 2 × 65,536 entries, so its test multiplies a 40 × 9000 matrix in
-        // seven formats: hours under Miri.
+        // The parallel SpMVs split work only above 32,768 entries (CSR row ranges) and
+        // 2 × 65,536 (CSC, COO, BSR partial vectors summed in order), so their test
+        // multiplies a 40 × 9000 matrix in seven formats: hours under Miri.
         targets: &["--test", "formats"],
         filters: &["parallel_spmv_is_deterministic_f64"],
         skips: &[],
