@@ -187,6 +187,10 @@ enum Source {
     Chunked {
         file: std::fs::File,
         index: ChunkIndex,
+        /// The whole file mapped read-only, when chunks span whole rows (every dimension
+        /// but the first), so runs of unfiltered chunks stored back to back can be lent
+        /// as views.
+        map: Option<memmap2::Mmap>,
     },
 }
 
@@ -197,7 +201,8 @@ enum Source {
 /// through the library afterwards are not guaranteed to be seen). Reads return exactly
 /// what the library would.
 ///
-/// A contiguous dataset's bytes are also mapped read-only and lent as zero-copy views
+/// A contiguous dataset's bytes (and the file of a chunked dataset whose chunks span
+/// whole rows) are also mapped read-only and lent as zero-copy views
 /// ([`ParallelReader::view_region`], [`ReadBlock::as_view`]). As with any memory map, if
 /// another process truncates the file while the reader lives, touching the lost pages
 /// raises `SIGBUS`; do not shrink files being read (or turn views off with
@@ -373,11 +378,18 @@ fn inspect(ds: &Dataset, index_budget: u64) -> Result<(Source, ReadPath)> {
                     n <= MAX_INDEXED_CHUNKS && (n as u64).saturating_mul(allocated) <= index_budget
                 });
             let index = chunk_index(ds, pipeline, info.fill, indexed).context(ctx)?;
+            let file = open()?;
+            let whole_rows = (1..index.chunk.len()).all(|d| index.chunk[d] == ds.shape()[d]);
+            let map = if indexed && whole_rows && !ds.is_empty() {
+                file.metadata()
+                    .ok()
+                    .and_then(|m| usize::try_from(m.len()).ok())
+                    .and_then(|len| map_contiguous(&file, 0, len))
+            } else {
+                None
+            };
             Ok((
-                Source::Chunked {
-                    file: open()?,
-                    index,
-                },
+                Source::Chunked { file, index, map },
                 if indexed {
                     ReadPath::Chunked
                 } else {
@@ -605,6 +617,32 @@ fn for_each_run(
     }
 }
 
+/// Bytes `lo..hi` of the dataset in C order, straight from the mapped file: when chunks
+/// span whole rows, chunk `k` holds bytes `k * chunk_bytes..(k + 1) * chunk_bytes` of the
+/// dataset in the same order, so a run of chunks stored unfiltered and back to back is
+/// one run of the file. `None` when the chunks of the range are not.
+fn stored_run<'m>(index: &ChunkIndex, map: &'m [u8], lo: usize, hi: usize) -> Option<&'m [u8]> {
+    let entries = index.entries.as_ref()?;
+    let cb = index.chunk_bytes;
+    let (k0, k1) = (lo / cb, (hi - 1) / cb);
+    let unfiltered = |e: &ChunkEntry| {
+        e.addr != HADDR_UNDEF
+            && e.size == cb as u64
+            && (0..index.pipeline.len()).all(|i| i < 32 && e.mask & (1 << i) != 0)
+    };
+    let run = entries.get(k0..=k1)?;
+    let back_to_back = run
+        .windows(2)
+        .all(|w| w[0].addr.checked_add(cb as u64) == Some(w[1].addr));
+    if !run.iter().all(unfiltered) || !back_to_back {
+        return None;
+    }
+    let start = usize::try_from(run[0].addr)
+        .ok()?
+        .checked_add(lo - k0 * cb)?;
+    map.get(start..start.checked_add(hi - lo)?)
+}
+
 /// Whether a box of extents `ext` (the first `rank`) inside an array of extents `full`
 /// is one run in C order: whole in every dimension after its first partial one, and one
 /// wide in every dimension before it.
@@ -652,9 +690,10 @@ impl ParallelReader {
         Ok(self)
     }
 
-    /// Whether to lend zero-copy views of a contiguous dataset (on by default).
+    /// Whether to lend zero-copy views of the file's bytes (on by default).
     ///
-    /// With views on, [`ReadBlock::as_view`] offers the dataset's bytes mapped read-only
+    /// With views on, [`ReadBlock::as_view`] offers the bytes of a contiguous dataset, or
+    /// of a chunked one whose chunks span whole rows, mapped read-only
     /// ([`ParallelReader::view_region`]), so block schedulers compute on the page cache
     /// without copying; off, every read copies with positional reads.
     #[must_use]
@@ -663,9 +702,10 @@ impl ParallelReader {
         self
     }
 
-    /// The elements of `region` without copying, when the dataset is contiguous, mapped
-    /// (see [`ParallelReader::with_views`]) and `region` is one run in C order (whole
-    /// trailing dimensions); `None` otherwise.
+    /// The elements of `region` without copying, when `region` is one run in C order
+    /// (whole trailing dimensions), views are on ([`ParallelReader::with_views`]) and the
+    /// run is one run of the file: a contiguous dataset, or an indexed chunked one whose
+    /// chunks span whole rows and are stored unfiltered, back to back. `None` otherwise.
     ///
     /// ```
     /// use ooc_hdf5::{File, Region};
@@ -696,17 +736,25 @@ impl ParallelReader {
         let (Some(map), true) = (self.map(), self.views) else {
             return Ok(None);
         };
+        if region.is_empty() {
+            return Ok(Some(&[]));
+        }
+        let Some(first) = region.contiguous_offset(ds.shape()) else {
+            return Ok(None);
+        };
         let es = ds.dtype().size();
-        Ok(region.contiguous_offset(ds.shape()).and_then(|first| {
-            let bytes = map.get(first * es..(first + region.len()) * es)?;
-            bytemuck::try_cast_slice(bytes).ok()
-        }))
+        let (lo, hi) = (first * es, (first + region.len()) * es);
+        let bytes = match &self.source {
+            Source::Chunked { index, .. } => stored_run(index, map, lo, hi),
+            _ => map.get(lo..hi),
+        };
+        Ok(bytes.and_then(|b| bytemuck::try_cast_slice(b).ok()))
     }
 
     fn map(&self) -> Option<&memmap2::Mmap> {
         match &self.source {
-            Source::Contiguous { map, .. } => map.as_ref(),
-            _ => None,
+            Source::Contiguous { map, .. } | Source::Chunked { map, .. } => map.as_ref(),
+            Source::Library => None,
         }
     }
 
@@ -755,7 +803,7 @@ impl ParallelReader {
                 let bytes: &mut [u8] = bytemuck::cast_slice_mut(out);
                 self.read_contiguous(file, *offset, region, bytes)
             }
-            Source::Chunked { file, index } => {
+            Source::Chunked { file, index, .. } => {
                 let bytes: &mut [u8] = bytemuck::cast_slice_mut(out);
                 self.read_chunked(file, index, region, bytes)
             }
@@ -1162,7 +1210,8 @@ impl<T: Element> ReadBlock<T> for ParallelReader {
         ParallelReader::read_region(self, region, out).map_err(Into::into)
     }
 
-    /// `Some` for a mapped contiguous dataset of element type `T` with views on.
+    /// `Some` for a mapped dataset (contiguous, or chunked in whole rows) of element type
+    /// `T` with views on.
     fn as_view(&self) -> Option<&dyn ViewBlock<T>> {
         (self.views && T::DTYPE == self.dataset.dtype() && self.map().is_some())
             .then_some(self as &dyn ViewBlock<T>)
