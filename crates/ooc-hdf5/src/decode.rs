@@ -42,6 +42,13 @@ impl Default for Scratch {
 /// Why a chunk could not be decoded.
 pub(crate) type DecodeError = String;
 
+/// A decoded chunk: its bytes, and whether they are still byte-shuffled (the first filter
+/// of the pipeline, left for the caller to undo while copying, see [`unshuffle_run`]).
+pub(crate) struct Decoded<'a> {
+    pub(crate) bytes: &'a [u8],
+    pub(crate) shuffled: bool,
+}
+
 impl Scratch {
     /// Decodes `self.raw` (a chunk as stored) into `chunk_bytes` bytes and returns them.
     ///
@@ -54,10 +61,51 @@ impl Scratch {
         elem_size: usize,
         chunk_bytes: usize,
     ) -> Result<&[u8], DecodeError> {
-        // `cur` says which buffer holds the data: 0 raw, 1 a, 2 b.
+        let (cur, shuffled) = self.undo(pipeline, mask, elem_size, chunk_bytes, false)?;
+        debug_assert!(!shuffled);
+        Ok(self.buffer(cur))
+    }
+
+    /// As [`Scratch::decode`], but when the last filter to undo is a shuffle, leaves it
+    /// undone (`shuffled`), so the caller can unshuffle straight into place.
+    pub(crate) fn decode_planes(
+        &mut self,
+        pipeline: &[Filter],
+        mask: u32,
+        elem_size: usize,
+        chunk_bytes: usize,
+    ) -> Result<Decoded<'_>, DecodeError> {
+        let (cur, shuffled) = self.undo(pipeline, mask, elem_size, chunk_bytes, true)?;
+        Ok(Decoded {
+            bytes: self.buffer(cur),
+            shuffled,
+        })
+    }
+
+    fn buffer(&self, cur: u8) -> &[u8] {
+        match cur {
+            0 => &self.raw,
+            1 => &self.a,
+            _ => &self.b,
+        }
+    }
+
+    /// Undoes the active filters in reverse order; which buffer holds the result (0 raw,
+    /// 1 a, 2 b), and whether a final shuffle was left undone (only with `keep_shuffle`).
+    fn undo(
+        &mut self,
+        pipeline: &[Filter],
+        mask: u32,
+        elem_size: usize,
+        chunk_bytes: usize,
+        keep_shuffle: bool,
+    ) -> Result<(u8, bool), DecodeError> {
+        let active = |i: usize| i >= 32 || mask & (1 << i) == 0;
+        let last = (0..pipeline.len()).find(|&i| active(i));
         let mut cur = 0_u8;
+        let mut shuffled = false;
         for (i, filter) in pipeline.iter().enumerate().rev() {
-            if i < 32 && mask & (1 << i) != 0 {
+            if !active(i) {
                 continue;
             }
             let (src, dst) = match cur {
@@ -67,23 +115,22 @@ impl Scratch {
             };
             match filter {
                 Filter::Deflate(_) => inflate_exact(&mut self.inflate, src, dst, chunk_bytes)?,
+                Filter::Shuffle if keep_shuffle && Some(i) == last && elem_size > 1 => {
+                    shuffled = true;
+                    break;
+                }
                 Filter::Shuffle => unshuffle(src, dst, elem_size),
                 other => return Err(format!("filter {other:?} is not supported here")),
             }
             cur = if cur == 1 { 2 } else { 1 };
         }
-        let out = match cur {
-            0 => &self.raw,
-            1 => &self.a,
-            _ => &self.b,
-        };
-        if out.len() != chunk_bytes {
+        let len = self.buffer(cur).len();
+        if len != chunk_bytes {
             return Err(format!(
-                "decoded to {} bytes but a chunk holds {chunk_bytes}",
-                out.len()
+                "decoded to {len} bytes but a chunk holds {chunk_bytes}"
             ));
         }
-        Ok(out)
+        Ok((cur, shuffled))
     }
 }
 
@@ -132,52 +179,53 @@ fn unshuffle(src: &[u8], dst: &mut Vec<u8>, elem_size: usize) {
         return;
     }
     let body = n * elem_size;
-    let (planes, out) = (&src[..body], &mut dst[..body]);
+    unshuffle_run(&src[..body], elem_size, 0, &mut dst[..body]);
+    dst[body..].copy_from_slice(&src[body..]);
+}
+
+/// Unshuffles elements `first..first + out.len() / elem_size` of a shuffled chunk whose
+/// byte planes fill `planes` (`planes.len() / elem_size` elements each) into `out`.
+///
+/// # Panics
+/// When the elements are not all inside the chunk (callers check).
+pub(crate) fn unshuffle_run(planes: &[u8], elem_size: usize, first: usize, out: &mut [u8]) {
+    let stride = planes.len() / elem_size;
+    let count = out.len() / elem_size;
+    let plane = |j: usize| &planes[j * stride + first..j * stride + first + count];
     match elem_size {
-        2 => unshuffle2(planes, out, n),
-        4 => unshuffle4(planes, out, n),
-        8 => unshuffle8(planes, out, n),
+        2 => unshuffle2([plane(0), plane(1)], out),
+        4 => unshuffle4([plane(0), plane(1), plane(2), plane(3)], out),
+        8 => unshuffle8(std::array::from_fn(plane), out),
+        1 => out.copy_from_slice(plane(0)),
         _ => {
-            for (j, plane) in planes.chunks_exact(n).enumerate() {
+            for j in 0..elem_size {
                 // Byte `j` of every element: a strided walk, without index checks.
-                for (o, &byte) in out[j..].iter_mut().step_by(elem_size).zip(plane) {
+                for (o, &byte) in out[j..].iter_mut().step_by(elem_size).zip(plane(j)) {
                     *o = byte;
                 }
             }
         }
     }
-    dst[body..].copy_from_slice(&src[body..]);
 }
 
-/// `n` elements of 2 bytes from their 2 byte planes.
-fn unshuffle2(planes: &[u8], out: &mut [u8], n: usize) {
-    let (p0, p1) = planes.split_at(n);
+/// Elements of 2 bytes from their 2 byte planes.
+fn unshuffle2([p0, p1]: [&[u8]; 2], out: &mut [u8]) {
     for ((o, &b0), &b1) in out.chunks_exact_mut(2).zip(p0).zip(p1) {
         o.copy_from_slice(&[b0, b1]);
     }
 }
 
-/// `n` elements of 4 bytes from their 4 byte planes (one pass, element by element).
-fn unshuffle4(planes: &[u8], out: &mut [u8], n: usize) {
-    let (p0, rest) = planes.split_at(n);
-    let (p1, rest) = rest.split_at(n);
-    let (p2, p3) = rest.split_at(n);
+/// Elements of 4 bytes from their 4 byte planes (one pass, element by element).
+fn unshuffle4([p0, p1, p2, p3]: [&[u8]; 4], out: &mut [u8]) {
     for ((((o, &b0), &b1), &b2), &b3) in out.chunks_exact_mut(4).zip(p0).zip(p1).zip(p2).zip(p3) {
         o.copy_from_slice(&[b0, b1, b2, b3]);
     }
 }
 
-/// `n` elements of 8 bytes from their 8 byte planes.
-fn unshuffle8(planes: &[u8], out: &mut [u8], n: usize) {
-    let (lo, hi) = planes.split_at(4 * n);
-    let (p0, rest) = lo.split_at(n);
-    let (p1, rest) = rest.split_at(n);
-    let (p2, p3) = rest.split_at(n);
-    let (p4, rest) = hi.split_at(n);
-    let (p5, rest) = rest.split_at(n);
-    let (p6, p7) = rest.split_at(n);
-    let low = p0.iter().zip(p1).zip(p2).zip(p3);
-    let high = p4.iter().zip(p5).zip(p6).zip(p7);
+/// Elements of 8 bytes from their 8 byte planes.
+fn unshuffle8(p: [&[u8]; 8], out: &mut [u8]) {
+    let low = p[0].iter().zip(p[1]).zip(p[2]).zip(p[3]);
+    let high = p[4].iter().zip(p[5]).zip(p[6]).zip(p[7]);
     for ((o, (((&b0, &b1), &b2), &b3)), (((&b4, &b5), &b6), &b7)) in
         out.chunks_exact_mut(8).zip(low).zip(high)
     {
@@ -265,6 +313,42 @@ mod tests {
             decode_chunk(&stored, &[Filter::Shuffle, Filter::Deflate(4)], mask, elem_size, &mut out)
                 .unwrap();
             prop_assert_eq!(out, data);
+        }
+
+        #[test]
+        fn shuffled_runs_unshuffle_in_place(
+            elems in 1_usize..80,
+            elem_size in prop::sample::select(vec![1_usize, 2, 3, 4, 8, 16]),
+            deflated in any::<bool>(),
+            first in 0_usize..80,
+            count in 0_usize..80,
+        ) {
+            let data: Vec<u8> = (0..elems * elem_size).map(|i| (i * 7 + 3) as u8).collect();
+            let mut stored = shuffle(&data, elem_size);
+            let pipeline: &[Filter] = if deflated {
+                stored = deflate(&stored);
+                &[Filter::Shuffle, Filter::Deflate(4)]
+            } else {
+                &[Filter::Shuffle]
+            };
+            let mut scratch = Scratch::default();
+            scratch.raw.extend_from_slice(&stored);
+            let decoded = scratch.decode_planes(pipeline, 0, elem_size, data.len()).unwrap();
+            prop_assert_eq!(decoded.shuffled, elem_size > 1);
+            let first = first % elems;
+            let count = count.min(elems - first);
+            let mut out = vec![0_u8; count * elem_size];
+            if decoded.shuffled {
+                unshuffle_run(decoded.bytes, elem_size, first, &mut out);
+            } else {
+                out.copy_from_slice(&decoded.bytes[first * elem_size..(first + count) * elem_size]);
+            }
+            prop_assert_eq!(&out[..], &data[first * elem_size..(first + count) * elem_size]);
+            // Skipping the shuffle (mask bit 0) leaves nothing to unshuffle.
+            let mut plain = Scratch::default();
+            plain.raw.extend_from_slice(&stored);
+            let kept = plain.decode_planes(pipeline, 1, elem_size, data.len()).unwrap();
+            prop_assert!(!kept.shuffled);
         }
 
         #[test]

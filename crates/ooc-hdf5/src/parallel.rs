@@ -34,7 +34,7 @@ use ooc_core::{ArrayMeta, DType, Element, Par, ReadBlock, Region, ViewBlock};
 use rayon::prelude::*;
 
 use crate::dataset::{Dataset, Filter};
-use crate::decode::Scratch;
+use crate::decode::{Scratch, unshuffle_run};
 use crate::error::{Context, Error, Result};
 use crate::raw::{self, Id, MAX_RANK};
 
@@ -975,8 +975,9 @@ fn read_chunks(
                 local[d] = lo[d] - origin[d];
                 in_region[d] = lo[d] - r_start[d];
             }
-            // `src` holds the chunk's bytes from byte `shift` on (`None`: the fill value).
-            let copy_runs = |src: Option<&[u8]>, shift: usize| {
+            // `src` holds the chunk's bytes from byte `shift` on (`None`: the fill value),
+            // byte-shuffled when `shuffled` (then `shift` is 0 and `src` the whole chunk).
+            let copy_shuffled = |src: Option<&[u8]>, shift: usize, shuffled: bool| {
                 let runs = (&local, &chunk_strides);
                 for_each_run(rank, &ext, runs, (&in_region, &r_strides), |c, r, n| {
                     let (dst, len) = (r * es, n * es);
@@ -989,6 +990,7 @@ fn read_chunks(
                     // to this chunk's part of the region only, so no other worker writes it.
                     let target = unsafe { out.part(dst, len) };
                     match src {
+                        Some(bytes) if shuffled => unshuffle_run(bytes, es, c, target),
                         Some(bytes) => {
                             target.copy_from_slice(&bytes[c * es - shift..c * es - shift + len]);
                         }
@@ -997,6 +999,7 @@ fn read_chunks(
                     Ok(())
                 })
             };
+            let copy_runs = |src: Option<&[u8]>, shift: usize| copy_shuffled(src, shift, false);
             if index.entries.is_none() {
                 return SCRATCH.with(|cell| {
                     let mut scratch = cell.borrow_mut();
@@ -1013,9 +1016,9 @@ fn read_chunks(
                         return copy_runs(None, 0);
                     };
                     let decoded = scratch
-                        .decode(&index.pipeline, mask, es, index.chunk_bytes)
+                        .decode_planes(&index.pipeline, mask, es, index.chunk_bytes)
                         .map_err(corrupt)?;
-                    copy_runs(Some(decoded), 0)
+                    copy_shuffled(Some(decoded.bytes), 0, decoded.shuffled)
                 });
             }
             if entry.addr == HADDR_UNDEF {
@@ -1084,9 +1087,9 @@ fn read_chunks(
                         ))
                     })?;
                 let decoded = scratch
-                    .decode(&index.pipeline, entry.mask, es, index.chunk_bytes)
+                    .decode_planes(&index.pipeline, entry.mask, es, index.chunk_bytes)
                     .map_err(corrupt)?;
-                copy_runs(Some(decoded), 0)
+                copy_shuffled(Some(decoded.bytes), 0, decoded.shuffled)
             })
         })
     }
