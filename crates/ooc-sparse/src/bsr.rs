@@ -6,6 +6,7 @@ use ndarray::Array2;
 use ooc_core::{Element, Footprint, Par};
 use rayon::prelude::*;
 
+use crate::alloc;
 use crate::csr::{CsrMatrix, check_spmv, dense_zeros, validate_compressed};
 use crate::error::{Result, SparseError};
 use crate::format::SparseMatrix;
@@ -99,17 +100,17 @@ impl<T: Element> BsrMatrix<T> {
     /// [`SparseError::BlockShape`] when `block` is zero or does not divide the shape.
     pub fn from_csr(csr: &CsrMatrix<T>, block: [usize; 2]) -> Result<Self> {
         check_block(csr.shape, block)?;
-        Ok(Self::tile(csr, block))
+        Self::tile(csr, block)
     }
 
     /// Groups `csr` into `block` tiles; the caller has checked that they tile the shape.
-    fn tile(csr: &CsrMatrix<T>, block: [usize; 2]) -> Self {
+    fn tile(csr: &CsrMatrix<T>, block: [usize; 2]) -> Result<Self> {
         let [r, c] = block;
         let per = r * c;
         let (brows, bcols) = (csr.shape[0] / r, csr.shape[1] / c);
         // slot[bc] = position of block column bc in the current block row, or usize::MAX.
-        let mut slot = vec![usize::MAX; bcols];
-        let mut indptr = Vec::with_capacity(brows + 1);
+        let mut slot = alloc::filled(bcols, usize::MAX, "block column slots")?;
+        let mut indptr = alloc::with_capacity(brows.saturating_add(1), "block row pointer")?;
         let mut indices: Vec<usize> = Vec::new();
         let mut data: Vec<T> = Vec::new();
         indptr.push(0);
@@ -144,13 +145,13 @@ impl<T: Element> BsrMatrix<T> {
             }
             indptr.push(indices.len());
         }
-        BsrMatrix {
+        Ok(BsrMatrix {
             shape: csr.shape,
             block,
             indptr,
             indices,
             data,
-        }
+        })
     }
 
     /// `[r, c]`, the shape of each block.
@@ -203,9 +204,21 @@ impl<T: Element> BsrMatrix<T> {
     }
 
     /// The transpose, with `c × r` blocks.
+    ///
+    /// # Panics
+    /// When [`BsrMatrix::try_transpose`] fails.
     #[must_use]
     pub fn transpose(&self) -> Self {
-        let t = self.to_csr().transpose();
+        self.try_transpose().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The transpose, with `c × r` blocks.
+    ///
+    /// # Errors
+    /// [`crate::SparseError::Allocation`] when the transpose's pointers cannot be
+    /// allocated.
+    pub fn try_transpose(&self) -> Result<Self> {
+        let t = self.try_to_csr()?.try_transpose()?;
         let [r, c] = self.block;
         // c × r blocks tile the transposed shape because r × c tiled this one.
         Self::tile(&t, [c, r])
@@ -222,10 +235,10 @@ impl<T: Element> SparseMatrix<T> for BsrMatrix<T> {
     }
 
     /// Every stored value becomes a CSR entry, explicit zeros inside blocks included.
-    fn to_csr(&self) -> CsrMatrix<T> {
+    fn try_to_csr(&self) -> Result<CsrMatrix<T>> {
         let [r, c] = self.block;
         let per = r * c;
-        let mut indptr = Vec::with_capacity(self.shape[0] + 1);
+        let mut indptr = alloc::with_capacity(self.shape[0].saturating_add(1), "row pointer")?;
         let mut indices = Vec::with_capacity(self.data.len());
         let mut data = Vec::with_capacity(self.data.len());
         indptr.push(0);
@@ -244,9 +257,9 @@ impl<T: Element> SparseMatrix<T> for BsrMatrix<T> {
         }
         let csr = CsrMatrix::from_valid_parts(self.shape, indptr, indices, data);
         if csr.canonical {
-            csr
+            Ok(csr)
         } else {
-            csr.to_canonical()
+            csr.try_to_canonical()
         }
     }
 

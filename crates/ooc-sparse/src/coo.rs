@@ -4,6 +4,7 @@
 use ndarray::Array2;
 use ooc_core::{Element, Footprint, Par};
 
+use crate::alloc;
 use crate::csr::{CsrMatrix, check_spmv, dense_zeros};
 use crate::error::{Result, SparseError};
 use crate::format::SparseMatrix;
@@ -140,9 +141,9 @@ impl<T: Element> SparseMatrix<T> for CooMatrix<T> {
     }
 
     /// A counting sort by row; rows are then sorted and repeats summed if needed.
-    fn to_csr(&self) -> CsrMatrix<T> {
+    fn try_to_csr(&self) -> Result<CsrMatrix<T>> {
         let rows = self.shape[0];
-        let mut indptr = vec![0_usize; rows + 1];
+        let mut indptr: Vec<usize> = alloc::zeroed(rows.saturating_add(1), "row pointer")?;
         for &r in &self.row {
             indptr[r + 1] += 1;
         }
@@ -161,9 +162,9 @@ impl<T: Element> SparseMatrix<T> for CooMatrix<T> {
         }
         let csr = CsrMatrix::from_valid_parts(self.shape, indptr, indices, data);
         if csr.canonical {
-            csr
+            Ok(csr)
         } else {
-            csr.to_canonical()
+            csr.try_to_canonical()
         }
     }
 

@@ -53,9 +53,23 @@ impl<T: Element> CscMatrix<T> {
     }
 
     /// Converts from CSR (one transposition; the result is sorted).
+    ///
+    /// # Panics
+    /// When [`CscMatrix::try_from_csr`] fails.
     #[must_use]
     pub fn from_csr(csr: &CsrMatrix<T>) -> Self {
-        CscMatrix { t: csr.transpose() }
+        Self::try_from_csr(csr).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Converts from CSR (one transposition; the result is sorted).
+    ///
+    /// # Errors
+    /// [`crate::SparseError::Allocation`] when the `cols + 1` column pointer cannot be
+    /// allocated.
+    pub fn try_from_csr(csr: &CsrMatrix<T>) -> Result<Self> {
+        Ok(CscMatrix {
+            t: csr.try_transpose()?,
+        })
     }
 
     /// `Aᵀ` in CSC form without copying: the CSR arrays of `A` are the CSC arrays of `Aᵀ`.
@@ -109,9 +123,22 @@ impl<T: Element> CscMatrix<T> {
     }
 
     /// The transpose, in CSC form.
+    ///
+    /// # Panics
+    /// When [`CscMatrix::try_transpose`] fails.
     #[must_use]
     pub fn transpose(&self) -> Self {
-        CscMatrix { t: self.to_csr() }
+        self.try_transpose().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The transpose, in CSC form.
+    ///
+    /// # Errors
+    /// As [`SparseMatrix::try_to_csr`].
+    pub fn try_transpose(&self) -> Result<Self> {
+        Ok(CscMatrix {
+            t: self.try_to_csr()?,
+        })
     }
 }
 
@@ -124,8 +151,8 @@ impl<T: Element> SparseMatrix<T> for CscMatrix<T> {
         self.t.data.len()
     }
 
-    fn to_csr(&self) -> CsrMatrix<T> {
-        self.t.transpose()
+    fn try_to_csr(&self) -> Result<CsrMatrix<T>> {
+        self.t.try_transpose()
     }
 
     fn to_dense(&self) -> Result<Array2<T>> {
@@ -196,8 +223,19 @@ impl<T: Element> Footprint for CscMatrix<T> {
 
 impl<T: Element> CsrMatrix<T> {
     /// Converts to CSC (shorthand for [`CscMatrix::from_csr`]).
+    ///
+    /// # Panics
+    /// When [`CsrMatrix::try_to_csc`] fails.
     #[must_use]
     pub fn to_csc(&self) -> CscMatrix<T> {
         CscMatrix::from_csr(self)
+    }
+
+    /// Converts to CSC (shorthand for [`CscMatrix::try_from_csr`]).
+    ///
+    /// # Errors
+    /// As [`CscMatrix::try_from_csr`].
+    pub fn try_to_csc(&self) -> Result<CscMatrix<T>> {
+        CscMatrix::try_from_csr(self)
     }
 }

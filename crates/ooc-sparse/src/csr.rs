@@ -16,6 +16,7 @@ use ndarray::{Array2, ArrayView2};
 use ooc_core::{CsrBlock, Element, Footprint, Par, ReadSparseRows};
 use rayon::prelude::*;
 
+use crate::alloc;
 use crate::error::{Result, SparseError};
 use crate::format::SparseMatrix;
 use crate::index::{Idx, IndexSlice, IndexVec, rows_strictly_increasing, with_indices, with_slice};
@@ -116,27 +117,29 @@ pub(crate) fn transpose_compressed<T: Element>(
     indptr: &[usize],
     indices: &IndexVec,
     data: &[T],
-) -> (Vec<usize>, IndexVec, Vec<T>) {
+) -> Result<(Vec<usize>, IndexVec, Vec<T>)> {
     let nnz = indices.len();
-    let mut out_idx = IndexVec::zeros(nnz, major);
-    let mut out_data = vec![T::default(); nnz];
+    let counts = alloc::filled(minor.saturating_add(1), 0, "transposed pointer")?;
+    let mut out_idx = IndexVec::try_zeros(nnz, major)?;
+    let mut out_data = alloc::zeroed(nnz, "transposed values")?;
     let out_ptr = with_indices!(indices, src => with_indices!(&mut out_idx, dst => {
-        transpose_into(major, minor, indptr, src, data, dst, &mut out_data)
+        transpose_into(indptr, src, data, counts, dst, &mut out_data)
     }));
-    (out_ptr, out_idx, out_data)
+    Ok((out_ptr, out_idx, out_data))
 }
 
 /// [`transpose_compressed`] for one pair of index widths; returns the new pointer.
+/// `counts` is zeroed, one longer than the minor extent.
 fn transpose_into<T: Element, I: Idx, J: Idx>(
-    major: usize,
-    minor: usize,
     indptr: &[usize],
     indices: &[I],
     data: &[T],
+    mut counts: Vec<usize>,
     out_idx: &mut [J],
     out_data: &mut [T],
 ) -> Vec<usize> {
-    let mut counts = vec![0_usize; minor + 1];
+    let minor = counts.len() - 1;
+    let major = indptr.len().saturating_sub(1);
     for &j in indices {
         counts[j.ix() + 1] += 1;
     }
@@ -165,9 +168,9 @@ fn canonical_parts<T: Element>(
     indptr: &[usize],
     indices: &IndexVec,
     data: &[T],
-) -> (Vec<usize>, IndexVec, Vec<T>) {
-    let (tp, ti, td) = transpose_compressed(major, minor, indptr, indices, data);
-    let (p, i, d) = transpose_compressed(minor, major, &tp, &ti, &td);
+) -> Result<(Vec<usize>, IndexVec, Vec<T>)> {
+    let (tp, ti, td) = transpose_compressed(major, minor, indptr, indices, data)?;
+    let (p, i, d) = transpose_compressed(minor, major, &tp, &ti, &td)?;
     drop((tp, ti, td));
     let mut out_ptr = Vec::with_capacity(major + 1);
     let mut out_idx = IndexVec::with_capacity(i.len(), minor);
@@ -177,7 +180,7 @@ fn canonical_parts<T: Element>(
     }));
     out_idx.shrink_to_fit();
     out_data.shrink_to_fit();
-    (out_ptr, out_idx, out_data)
+    Ok((out_ptr, out_idx, out_data))
 }
 
 /// Copies sorted major slices, summing runs of equal indices.
@@ -354,8 +357,8 @@ pub(crate) fn dense_zeros<T: Element>(shape: [usize; 2]) -> Result<Array2<T>> {
     if !fits {
         return Err(SparseError::ShapeOverflow { rows, cols });
     }
-    // `vec!` of a zero number asks the allocator for zeroed pages (no explicit fill).
-    let zeros = vec![T::default(); rows * cols];
+    // Zeroed pages from the allocator: no fill pass (every element type is zero bits).
+    let zeros = alloc::zeroed(rows * cols, "dense form")?;
     Array2::from_shape_vec((rows, cols), zeros)
         .map_err(|_| SparseError::ShapeOverflow { rows, cols })
 }
@@ -433,16 +436,24 @@ impl<T: Element> CsrMatrix<T> {
     /// A matrix of `shape` with no stored entries.
     ///
     /// # Panics
-    /// When `rows + 1` pointer entries cannot be allocated.
+    /// When the `rows + 1` pointer cannot be allocated (see [`CsrMatrix::try_zeros`]).
     #[must_use]
     pub fn zeros(shape: [usize; 2]) -> Self {
-        CsrMatrix {
+        Self::try_zeros(shape).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A matrix of `shape` with no stored entries.
+    ///
+    /// # Errors
+    /// [`SparseError::Allocation`] when the `rows + 1` pointer cannot be allocated.
+    pub fn try_zeros(shape: [usize; 2]) -> Result<Self> {
+        Ok(CsrMatrix {
             shape,
-            indptr: vec![0; shape[0] + 1],
+            indptr: alloc::zeroed(shape[0].saturating_add(1), "row pointer")?,
             indices: IndexVec::with_capacity(0, shape[1]),
             data: Vec::new(),
             canonical: true,
-        }
+        })
     }
 
     /// `[rows, cols]` (also [`SparseMatrix::shape`]).
@@ -495,10 +506,22 @@ impl<T: Element> CsrMatrix<T> {
     }
 
     /// The same matrix with sorted rows and duplicates summed (a clone when already so).
+    ///
+    /// # Panics
+    /// When the sort's pointers cannot be allocated (see [`CsrMatrix::try_to_canonical`]).
     #[must_use]
     pub fn to_canonical(&self) -> Self {
+        self.try_to_canonical().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The same matrix with sorted rows and duplicates summed (a clone when already so).
+    ///
+    /// # Errors
+    /// [`SparseError::Allocation`] when the sort's pointers (`rows + 1` and `cols + 1`)
+    /// cannot be allocated.
+    pub fn try_to_canonical(&self) -> Result<Self> {
         if self.canonical {
-            return self.clone();
+            return Ok(self.clone());
         }
         let (indptr, indices, data) = canonical_parts(
             self.shape[0],
@@ -506,14 +529,14 @@ impl<T: Element> CsrMatrix<T> {
             &self.indptr,
             &self.indices,
             &self.data,
-        );
-        CsrMatrix {
+        )?;
+        Ok(CsrMatrix {
             shape: self.shape,
             indptr,
             indices,
             data,
             canonical: true,
-        }
+        })
     }
 
     /// Columns and values stored in row `i`.
@@ -565,25 +588,36 @@ impl<T: Element> CsrMatrix<T> {
     }
 
     /// The transpose, as a CSR matrix (rows sorted).
+    ///
+    /// # Panics
+    /// When its `cols + 1` pointer cannot be allocated (see [`CsrMatrix::try_transpose`]).
     #[must_use]
     pub fn transpose(&self) -> Self {
+        self.try_transpose().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The transpose, as a CSR matrix (rows sorted).
+    ///
+    /// # Errors
+    /// [`SparseError::Allocation`] when its `cols + 1` pointer cannot be allocated.
+    pub fn try_transpose(&self) -> Result<Self> {
         let (indptr, indices, data) = transpose_compressed(
             self.shape[0],
             self.shape[1],
             &self.indptr,
             &self.indices,
             &self.data,
-        );
+        )?;
         // Sorted after transposition; only duplicates can break canonical form.
         let canonical = self.canonical
             || with_indices!(&indices, idx => rows_strictly_increasing(&indptr, idx));
-        CsrMatrix {
+        Ok(CsrMatrix {
             shape: [self.shape[1], self.shape[0]],
             indptr,
             indices,
             data,
             canonical,
-        }
+        })
     }
 }
 
@@ -629,8 +663,8 @@ impl<T: Element> SparseMatrix<T> for CsrMatrix<T> {
         self.data.len()
     }
 
-    fn to_csr(&self) -> CsrMatrix<T> {
-        self.clone()
+    fn try_to_csr(&self) -> Result<CsrMatrix<T>> {
+        Ok(self.clone())
     }
 
     fn to_dense(&self) -> Result<Array2<T>> {

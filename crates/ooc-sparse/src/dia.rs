@@ -7,6 +7,7 @@
 use ndarray::Array2;
 use ooc_core::{Element, Footprint, Par};
 
+use crate::alloc;
 use crate::csr::{CsrMatrix, check_spmv, dense_zeros};
 use crate::error::{Result, SparseError};
 use crate::format::SparseMatrix;
@@ -96,7 +97,11 @@ impl<T: Element> DiaMatrix<T> {
     pub fn from_csr_with_limit(csr: &CsrMatrix<T>, limit: usize) -> Result<Self> {
         let [rows, cols] = csr.shape;
         // Diagonal d = j − i + rows − 1 ∈ [0, rows + cols − 1).
-        let mut seen = vec![false; (rows + cols).saturating_sub(1)];
+        let mut seen = alloc::filled(
+            rows.saturating_add(cols).saturating_sub(1),
+            false,
+            "diagonal flags",
+        )?;
         let mut width = 0;
         for i in 0..rows {
             for j in csr.row(i).0 {
@@ -114,7 +119,7 @@ impl<T: Element> DiaMatrix<T> {
                 limit,
             });
         }
-        let mut slot = vec![usize::MAX; seen.len()];
+        let mut slot = alloc::filled(seen.len(), usize::MAX, "diagonal slots")?;
         let mut offsets = Vec::with_capacity(diagonals);
         for (d, _) in seen.iter().enumerate().filter(|(_, s)| **s) {
             slot[d] = offsets.len();
@@ -180,7 +185,7 @@ impl<T: Element> DiaMatrix<T> {
     /// As [`DiaMatrix::from_csr`] (the transpose's data array is as wide as its largest
     /// column).
     pub fn transpose(&self) -> Result<Self> {
-        Self::from_csr(&self.to_csr().transpose())
+        Self::from_csr(&self.try_to_csr()?.try_transpose()?)
     }
 }
 
@@ -198,13 +203,13 @@ impl<T: Element> SparseMatrix<T> for DiaMatrix<T> {
     }
 
     /// Zeros on the stored diagonals are dropped, as scipy drops them.
-    fn to_csr(&self) -> CsrMatrix<T> {
+    fn try_to_csr(&self) -> Result<CsrMatrix<T>> {
         let mut order: Vec<usize> = (0..self.offsets.len()).collect();
         order.sort_unstable_by_key(|&k| self.offsets[k]);
         let rows = self.shape[0];
         let cols = self.shape[1].min(self.width);
         let zero = T::default();
-        let mut indptr = Vec::with_capacity(rows + 1);
+        let mut indptr = alloc::with_capacity(rows.saturating_add(1), "row pointer")?;
         let mut indices = Vec::new();
         let mut data = Vec::new();
         indptr.push(0);
@@ -223,13 +228,13 @@ impl<T: Element> SparseMatrix<T> for DiaMatrix<T> {
             }
             indptr.push(indices.len());
         }
-        CsrMatrix {
+        Ok(CsrMatrix {
             shape: self.shape,
             indptr,
             indices: IndexVec::from_usize(indices, self.shape[1]),
             data,
             canonical: true,
-        }
+        })
     }
 
     fn to_dense(&self) -> Result<Array2<T>> {

@@ -188,7 +188,7 @@ impl<T: Element> SparseMatrix<T> for DokMatrix<T> {
         self.map.len()
     }
 
-    fn to_csr(&self) -> CsrMatrix<T> {
+    fn try_to_csr(&self) -> Result<CsrMatrix<T>> {
         let n = self.map.len();
         let (mut row, mut col, mut data) = (
             Vec::with_capacity(n),
@@ -201,8 +201,7 @@ impl<T: Element> SparseMatrix<T> for DokMatrix<T> {
             data.push(v);
         }
         // Keys were range-checked when inserted.
-        CooMatrix::new(self.shape, row, col, data)
-            .map_or_else(|_| CsrMatrix::zeros(self.shape), |coo| coo.to_csr())
+        CooMatrix::new(self.shape, row, col, data)?.try_to_csr()
     }
 
     fn to_dense(&self) -> Result<Array2<T>> {

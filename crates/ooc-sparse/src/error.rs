@@ -94,6 +94,15 @@ pub enum SparseError {
     /// A density outside `[0, 1]` (or NaN) for random generation.
     #[error("density {0} is outside [0, 1]")]
     InvalidDensity(f64),
+    /// An array sized by the matrix's shape (row pointer, dense form, transposition
+    /// counts) needs more memory than can be allocated.
+    #[error("cannot allocate {bytes} bytes for the {what}")]
+    Allocation {
+        /// Which array.
+        what: &'static str,
+        /// Bytes it needs.
+        bytes: u128,
+    },
     /// A DIA conversion would need more memory than allowed.
     #[error(
         "dia form would take {bytes} bytes ({diagonals} diagonals of width {width}), above the limit of {limit} bytes"

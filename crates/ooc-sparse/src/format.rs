@@ -17,7 +17,20 @@ pub trait SparseMatrix<T: Element>: Footprint {
     fn nnz(&self) -> usize;
 
     /// The same matrix in CSR form (canonical unless this is a non-canonical CSR).
-    fn to_csr(&self) -> CsrMatrix<T>;
+    ///
+    /// # Errors
+    /// [`crate::SparseError::Allocation`] when the `rows + 1` row pointer (or a
+    /// conversion's other shape-sized scratch) cannot be allocated, as for a valid matrix
+    /// of 2⁵⁹ rows.
+    fn try_to_csr(&self) -> Result<CsrMatrix<T>>;
+
+    /// The same matrix in CSR form: [`SparseMatrix::try_to_csr`] for shapes known to fit.
+    ///
+    /// # Panics
+    /// When [`SparseMatrix::try_to_csr`] fails (the row pointer cannot be allocated).
+    fn to_csr(&self) -> CsrMatrix<T> {
+        self.try_to_csr().unwrap_or_else(|e| panic!("{e}"))
+    }
 
     /// The dense form (duplicates summed).
     ///
@@ -136,11 +149,12 @@ impl<T: Element> AnySparse<T> {
     ///
     /// # Errors
     /// [`crate::SparseError::DiaTooLarge`] for a DIA form above
-    /// [`crate::DIA_DEFAULT_LIMIT`].
+    /// [`crate::DIA_DEFAULT_LIMIT`]; [`crate::SparseError::Allocation`] when a CSC
+    /// pointer of `cols + 1` entries cannot be allocated.
     pub fn from_csr(csr: CsrMatrix<T>, format: Format) -> Result<Self> {
         Ok(match format {
             Format::Csr => AnySparse::Csr(csr),
-            Format::Csc => AnySparse::Csc(CscMatrix::from_csr(&csr)),
+            Format::Csc => AnySparse::Csc(CscMatrix::try_from_csr(&csr)?),
             Format::Coo => AnySparse::Coo(CooMatrix::from_csr(&csr)),
             Format::Bsr => AnySparse::Bsr(BsrMatrix::from_csr(&csr, [1, 1])?),
             Format::Lil => AnySparse::Lil(LilMatrix::from_csr(&csr)),
@@ -150,11 +164,22 @@ impl<T: Element> AnySparse<T> {
     }
 
     /// The matrix in CSR form, moving it when it already is.
+    ///
+    /// # Panics
+    /// When [`AnySparse::try_into_csr`] fails.
     #[must_use]
     pub fn into_csr(self) -> CsrMatrix<T> {
+        self.try_into_csr().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The matrix in CSR form, moving it when it already is.
+    ///
+    /// # Errors
+    /// As [`SparseMatrix::try_to_csr`].
+    pub fn try_into_csr(self) -> Result<CsrMatrix<T>> {
         match self {
-            AnySparse::Csr(m) => m,
-            other => other.to_csr(),
+            AnySparse::Csr(m) => Ok(m),
+            other => other.try_to_csr(),
         }
     }
 }
@@ -172,8 +197,8 @@ impl<T: Element> SparseMatrix<T> for AnySparse<T> {
     fn nnz(&self) -> usize {
         each!(self, m => m.nnz())
     }
-    fn to_csr(&self) -> CsrMatrix<T> {
-        each!(self, m => m.to_csr())
+    fn try_to_csr(&self) -> Result<CsrMatrix<T>> {
+        each!(self, m => m.try_to_csr())
     }
     fn to_dense(&self) -> Result<Array2<T>> {
         each!(self, m => m.to_dense())

@@ -99,13 +99,14 @@ impl IndexVec {
         }
     }
 
-    /// `len` zeros at the width `bound` calls for.
-    pub(crate) fn zeros(len: usize, bound: usize) -> Self {
-        if narrow_fits(bound) {
-            IndexVec::Narrow(vec![0; len])
+    /// `len` zeros at the width `bound` calls for, or an error when they cannot be
+    /// allocated.
+    pub(crate) fn try_zeros(len: usize, bound: usize) -> crate::error::Result<Self> {
+        Ok(if narrow_fits(bound) {
+            IndexVec::Narrow(crate::alloc::zeroed(len, "index array")?)
         } else {
-            IndexVec::Wide(vec![0; len])
-        }
+            IndexVec::Wide(crate::alloc::zeroed(len, "index array")?)
+        })
     }
 
     /// An empty vector with room for `cap` indices, at the width `bound` calls for.

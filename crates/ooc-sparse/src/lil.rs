@@ -129,6 +129,9 @@ impl<T: Element> LilMatrix<T> {
     }
 
     /// The transpose.
+    ///
+    /// # Panics
+    /// When the transpose's `cols + 1` pointer cannot be allocated.
     #[must_use]
     pub fn transpose(&self) -> Self {
         Self::from_csr(&self.to_csr().transpose())
@@ -165,7 +168,7 @@ impl<T: Element> SparseMatrix<T> for LilMatrix<T> {
         self.rows.iter().map(Vec::len).sum()
     }
 
-    fn to_csr(&self) -> CsrMatrix<T> {
+    fn try_to_csr(&self) -> Result<CsrMatrix<T>> {
         let nnz = self.nnz();
         let mut indptr = Vec::with_capacity(self.shape[0] + 1);
         let mut indices = Vec::with_capacity(nnz);
@@ -176,13 +179,13 @@ impl<T: Element> SparseMatrix<T> for LilMatrix<T> {
             data.extend_from_slice(v);
             indptr.push(indices.len());
         }
-        CsrMatrix {
+        Ok(CsrMatrix {
             shape: self.shape,
             indptr,
             indices: IndexVec::from_usize(indices, self.shape[1]),
             data,
             canonical: true,
-        }
+        })
     }
 
     fn to_dense(&self) -> Result<Array2<T>> {

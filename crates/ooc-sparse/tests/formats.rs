@@ -681,3 +681,59 @@ fn large_dok_conversion_sums_duplicates_and_matches() {
         a.to_dense().unwrap() * 2.0
     );
 }
+
+/// Valid matrices whose conversions need memory in proportion to an absurd shape (a DIA
+/// of 2⁵⁹ rows, a CSR of 2⁵⁹ columns) give a typed error naming the size, never an
+/// abort; the infallible shorthands panic with that message instead.
+#[test]
+fn absurd_shapes_are_allocation_errors() {
+    let huge = 1_usize << 59;
+    let pointer_bytes = (huge as u128 + 1) * 8;
+    let dia = DiaMatrix::<f64>::new([huge, 4], vec![0, 2], 4, vec![1.0; 8]).unwrap();
+    assert_eq!(dia.nnz(), 6);
+    let err = dia.try_to_csr().unwrap_err();
+    assert!(
+        matches!(err, SparseError::Allocation { what: "row pointer", bytes } if bytes == pointer_bytes),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains(&pointer_bytes.to_string()),
+        "{err}"
+    );
+    assert!(dia.to_dense().is_err());
+    assert!(dia.transpose().is_err());
+    assert!(AnySparse::Dia(dia.clone()).try_into_csr().is_err());
+    let panicked = std::panic::catch_unwind(|| dia.to_csr()).unwrap_err();
+    let message = panicked.downcast_ref::<String>().unwrap();
+    assert!(message.contains(&pointer_bytes.to_string()), "{message}");
+
+    // 2⁵⁹ columns: indices stored as usize; the row form works, the column form cannot.
+    let csr = CsrMatrix::new([2, huge], vec![0, 1, 2], vec![3, huge - 1], vec![1.0, 2.0]).unwrap();
+    assert!(matches!(csr.indices(), ooc_sparse::IndexSlice::Usize(_)));
+    assert_eq!(csr.get(1, huge - 1), Some(2.0));
+    assert_eq!(csr.try_to_csr().unwrap(), csr);
+    for err in [
+        csr.try_transpose().unwrap_err(),
+        CscMatrix::try_from_csr(&csr).unwrap_err(),
+        AnySparse::from_csr(csr.clone(), Format::Csc).unwrap_err(),
+    ] {
+        assert!(
+            matches!(err, SparseError::Allocation { what: "transposed pointer", bytes } if bytes == pointer_bytes),
+            "{err}"
+        );
+    }
+    assert!(csr.to_dense().is_err());
+
+    let coo = CooMatrix::new([huge, huge], vec![5], vec![7], vec![1.0_f32]).unwrap();
+    assert!(matches!(
+        coo.try_to_csr(),
+        Err(SparseError::Allocation { .. })
+    ));
+    assert!(CsrMatrix::<f32>::try_zeros([huge, 3]).is_err());
+    let mut dok = DokMatrix::<f32>::zeros([huge, 2]);
+    dok.set(huge - 1, 1, 3.0).unwrap();
+    assert!(matches!(
+        dok.try_to_csr(),
+        Err(SparseError::Allocation { .. })
+    ));
+}
