@@ -59,13 +59,13 @@ pub(crate) fn judge(report: &Report) -> Vec<Target> {
         (
             "gemv-mmap",
             true,
-            0.8,
+            0.9,
             "cold mmap GEMV vs cold sequential read",
         ),
         (
             "gemv-h5-contig-scheduler",
             true,
-            0.8,
+            0.9,
             "cold HDF5 GEMV vs cold sequential read",
         ),
         (
