@@ -29,6 +29,9 @@ pub(crate) struct Suite {
     pub(crate) skips: &'static [&'static str],
     /// Hours under Miri: run only when named on the command line.
     pub(crate) slow: bool,
+    /// Extra `RUSTFLAGS` (e.g. target features that select other kernels); such a suite
+    /// builds in its own target directory so the others are not rebuilt.
+    pub(crate) rustflags: &'static str,
 }
 
 /// The suites Miri runs.
@@ -41,6 +44,7 @@ pub(crate) const SUITES: &[Suite] = &[
         // `mem` reads /proc/self and resets page counters: no meaning under Miri.
         skips: &["mem::"],
         slow: false,
+        rustflags: "",
     },
     Suite {
         name: "sparse-kernels",
@@ -58,6 +62,7 @@ pub(crate) const SUITES: &[Suite] = &[
         ],
         skips: &[],
         slow: false,
+        rustflags: "",
     },
     Suite {
         name: "sparse-wide",
@@ -74,6 +79,7 @@ pub(crate) const SUITES: &[Suite] = &[
         ],
         skips: &[],
         slow: false,
+        rustflags: "",
     },
     Suite {
         name: "sparse-parallel",
@@ -85,6 +91,7 @@ pub(crate) const SUITES: &[Suite] = &[
         filters: &["parallel_spmv_is_deterministic_f64"],
         skips: &[],
         slow: true,
+        rustflags: "",
     },
     Suite {
         name: "linalg-kernels",
@@ -94,6 +101,20 @@ pub(crate) const SUITES: &[Suite] = &[
         filters: &["kernels::"],
         skips: &[],
         slow: false,
+        rustflags: "",
+    },
+    Suite {
+        name: "linalg-simd",
+        package: "ooc-linalg",
+        // The AVX2 + FMA GEMV kernels (raw-pointer vector loads): compiled in by enabling
+        // the features at build time, which makes the run-time check true under Miri
+        // (Miri reports no CPU features otherwise, so `linalg-kernels` runs the portable
+        // ones). Miri interprets the intrinsics whatever the host processor.
+        targets: &["--lib"],
+        filters: &["kernels::"],
+        skips: &[],
+        slow: false,
+        rustflags: "-C target-feature=+avx2,+fma",
     },
     Suite {
         name: "linalg-sparse",
@@ -105,6 +126,7 @@ pub(crate) const SUITES: &[Suite] = &[
         filters: &["spmv_matches_dense_reference", "bad_structure_and_shapes"],
         skips: &[],
         slow: false,
+        rustflags: "",
     },
     Suite {
         name: "linalg-scheduler",
@@ -119,6 +141,7 @@ pub(crate) const SUITES: &[Suite] = &[
         ],
         skips: &[],
         slow: false,
+        rustflags: "",
     },
 ];
 
@@ -184,6 +207,14 @@ fn run_suite(suite: &Suite, cases: u32) -> Result<usize> {
     cmd.args(suite.filters);
     for skip in suite.skips {
         cmd.args(["--skip", skip]);
+    }
+    if !suite.rustflags.is_empty() {
+        let base = std::env::var_os("CARGO_TARGET_DIR")
+            .map_or_else(|| root().join("target"), std::path::PathBuf::from);
+        cmd.env("RUSTFLAGS", suite.rustflags).env(
+            "CARGO_TARGET_DIR",
+            base.join(format!("miri-{}", suite.name)),
+        );
     }
     cmd.env("MIRIFLAGS", MIRIFLAGS)
         .env("PROPTEST_CASES", cases.to_string())
