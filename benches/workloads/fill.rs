@@ -2,7 +2,7 @@
 //! the notebook: into a memory-mapped `.npy` (with the flush numpy does on `del`), and
 //! reopening a written file read-only to look at its last row.
 
-use ooc_hdf5::{ChunkCache, File as H5File, Mode as H5Mode};
+use ooc_hdf5::File as H5File;
 use ooc_mmap::{MmapArray, Mode};
 
 use crate::cases::{Case, Ceiling};
@@ -29,7 +29,7 @@ pub(crate) fn cases() -> Vec<Case> {
         Case {
             name: "fill-h5-contig",
             group: "fill",
-            about: "create a contiguous HDF5 dataset, write it row by row, flush",
+            about: "create a contiguous HDF5 dataset, write it row by row (RowWriter), flush",
             ceiling: Ceiling::FileWrite,
             inputs: &[],
             coldable: false,
@@ -43,7 +43,7 @@ pub(crate) fn cases() -> Vec<Case> {
         Case {
             name: "fill-h5-chunked",
             group: "fill",
-            about: "row by row into (100, 100) chunks, with a chunk cache sized to the rows",
+            about: "row by row through a RowWriter into (100, 100) chunks",
             ceiling: Ceiling::FileWrite,
             inputs: &[],
             coldable: false,
@@ -57,7 +57,7 @@ pub(crate) fn cases() -> Vec<Case> {
         Case {
             name: "fill-h5-advisor",
             group: "fill",
-            about: "row by row into the chunks ChunkAdvice proposes for row streaming",
+            about: "row by row through a RowWriter into the chunks ChunkAdvice proposes for rows",
             ceiling: Ceiling::FileWrite,
             inputs: &[],
             coldable: false,
@@ -116,31 +116,26 @@ fn reopen_mmap(ctx: &Ctx) -> Result<Outcome> {
     })
 }
 
-/// Fills `/A` of a new HDF5 file row by row; `chunk` and `cache` as given.
-fn fill_h5(
-    ctx: &Ctx,
-    name: &str,
-    chunk: Option<[usize; 2]>,
-    cache: Option<ChunkCache>,
-) -> Result<Outcome> {
+/// Fills `/A` of a new HDF5 file row by row through a `RowWriter`, as a user would (the
+/// Python side assigns `d[i, :]`); contiguous when `chunk` is `None`.
+fn fill_h5(ctx: &Ctx, name: &str, chunk: Option<[usize; 2]>) -> Result<Outcome> {
     let [rows, cols] = ctx.sizes.fill;
     let path = ctx.scratch(name)?;
     let base = fill_base(cols);
     let outcome = timed(ctx.sizes.fill_bytes(), || {
-        let file = match cache {
-            Some(c) => H5File::open_with_cache(&path, H5Mode::Create, c)?,
-            None => H5File::create(&path)?,
-        };
+        let file = H5File::create(&path)?;
         let mut builder = file.new_dataset::<f32>("/A").shape([rows, cols]);
         if let Some(c) = chunk {
             builder = builder.chunk(c);
         }
         let mut ds = builder.create()?;
         let mut row = vec![0.0_f32; cols];
+        let mut writer = ds.row_writer::<f32>(0)?;
         for i in 0..rows {
             fill_row(&base, i, &mut row);
-            ds.write_rows(i, &row)?;
+            writer.push(&row)?;
         }
+        writer.finish()?;
         file.flush()?;
         ds.read_rows(rows - 1, &mut row)?;
         Ok(sum_f32(&row))
@@ -150,46 +145,16 @@ fn fill_h5(
 }
 
 fn fill_h5_contig(ctx: &Ctx) -> Result<Outcome> {
-    fill_h5(ctx, "fill-contig.h5", None, None)
+    fill_h5(ctx, "fill-contig.h5", None)
 }
 
-/// Row writes into (100, 100) chunks touch every chunk of a band of chunk rows. When the
-/// band fits the budget the cache holds it, so each chunk is written once; otherwise the
-/// cache is turned off and the library writes each row's piece of a chunk in place,
-/// instead of evicting, re-reading and rewriting whole chunks for every row.
+/// Row writes into (100, 100) chunks touch every chunk of a band of chunk rows; the
+/// `RowWriter` collects the band (spilling it to a temporary file when it exceeds its
+/// 64 MiB buffer, as here: 400 MB) and writes each chunk once, whole.
 fn fill_h5_chunked(ctx: &Ctx) -> Result<Outcome> {
-    let [_, cols] = ctx.sizes.fill;
-    let chunk = ctx.sizes.fill_chunk;
-    let chunks = cols.div_ceil(chunk[1]);
-    let band = chunks * chunk[0] * chunk[1] * 4;
-    let cache = if band <= ctx.sizes.budget {
-        ChunkCache {
-            bytes: band,
-            slots: next_prime(chunks * 10),
-            preemption: 1.0,
-        }
-    } else {
-        ChunkCache {
-            bytes: 0,
-            slots: 1,
-            preemption: 1.0,
-        }
-    };
-    fill_h5(ctx, "fill-chunked.h5", Some(chunk), Some(cache))
+    fill_h5(ctx, "fill-chunked.h5", Some(ctx.sizes.fill_chunk))
 }
 
 fn fill_h5_advised(ctx: &Ctx) -> Result<Outcome> {
-    fill_h5(
-        ctx,
-        "fill-advised.h5",
-        Some(advised_chunk(ctx.sizes.fill)),
-        None,
-    )
-}
-
-/// The smallest prime ≥ `n` (the library wants a prime number of hash slots).
-fn next_prime(n: usize) -> usize {
-    (n.max(2)..)
-        .find(|&k| (2..).take_while(|d| d * d <= k).all(|d| k % d != 0))
-        .unwrap_or(n)
+    fill_h5(ctx, "fill-advised.h5", Some(advised_chunk(ctx.sizes.fill)))
 }

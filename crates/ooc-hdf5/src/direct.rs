@@ -150,19 +150,29 @@ impl DirectWriter {
         for c in (cols0..end).step_by(self.chunk_cols.max(1)) {
             let w = (self.chunk_cols.min(self.cols - c)) * es;
             let at = (c - cols0) * es;
-            for (r, dst) in self.chunk.chunks_exact_mut(row_bytes).enumerate() {
-                if r < nrows {
-                    let src = &tile[r * stride + at..r * stride + at + w];
-                    dst[..w].copy_from_slice(src);
-                    dst[w..].copy_from_slice(&self.fill_row[w..]);
-                } else {
-                    dst.copy_from_slice(&self.fill_row);
+            // A whole chunk whose rows follow each other in `tile` is stored from there.
+            let in_place =
+                nrows == self.chunk_rows && w == row_bytes && (nrows == 1 || stride == row_bytes);
+            if !in_place {
+                for (r, dst) in self.chunk.chunks_exact_mut(row_bytes).enumerate() {
+                    if r < nrows {
+                        let src = &tile[r * stride + at..r * stride + at + w];
+                        dst[..w].copy_from_slice(src);
+                        dst[w..].copy_from_slice(&self.fill_row[w..]);
+                    } else {
+                        dst.copy_from_slice(&self.fill_row);
+                    }
                 }
             }
             if self.rank > 1 {
                 offset[1] = (c / self.inner) as u64;
             }
-            let stored = self.encoder.encode(&self.chunk);
+            let chunk = if in_place {
+                &tile[at..at + nrows * row_bytes]
+            } else {
+                &self.chunk
+            };
+            let stored = self.encoder.encode(chunk);
             raw::locked(|| {
                 // SAFETY: `id` is an open dataset of rank `rank`; `offset` holds that many
                 // coordinates of a chunk's first element; `stored` is one encoded chunk,

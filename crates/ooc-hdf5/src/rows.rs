@@ -330,10 +330,13 @@ impl<T: Element> RowWriter<'_, T> {
         for cols0 in (0..self.row_len).step_by(tile_cols) {
             let ncols = tile_cols.min(self.row_len - cols0);
             let stride = ncols * es;
-            self.tile.clear();
-            self.tile.resize(nrows * stride, 0);
+            // Every byte is read over below: grow the tile, never clear it.
+            if self.tile.len() < nrows * stride {
+                self.tile.resize(nrows * stride, 0);
+            }
+            let tile = &mut self.tile[..nrows * stride];
             if let Some(file) = &self.spill {
-                for (r, dst) in self.tile.chunks_exact_mut(stride).enumerate() {
+                for (r, dst) in tile.chunks_exact_mut(stride).enumerate() {
                     let at = (r * row_bytes + cols0 * es) as u64;
                     if let Err(e) = file.read_exact_at(dst, at) {
                         return Err(Error::io(
@@ -347,7 +350,7 @@ impl<T: Element> RowWriter<'_, T> {
                     }
                 }
             }
-            direct.write_tile(self.dataset, row0, cols0, ncols, &self.tile, stride)?;
+            direct.write_tile(self.dataset, row0, cols0, ncols, tile, stride)?;
         }
         Ok(())
     }

@@ -239,6 +239,10 @@ fn odd_shapes_of_every_type() {
     }
 }
 
+/// Held while a file is open through the `hdf5` crate (whose descriptors are inherited by
+/// child processes, and with them the file's lock) and while a child process runs.
+static NO_CHILD_WHILE_OPEN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Creates `/be` (big-endian f32) and `/sum` (f32 with a Fletcher-32 checksum), both
 /// chunked (3, 4) with shape (7, 13): neither can be written by direct chunk writes.
 fn library_only_datasets(path: &Path) {
@@ -248,6 +252,9 @@ fn library_only_datasets(path: &Path) {
     };
     use hdf5_sys::h5s::{H5Sclose, H5Screate_simple};
     use hdf5_sys::h5t::{H5T_IEEE_F32BE, H5T_NATIVE_FLOAT};
+    let _guard = NO_CHILD_WHILE_OPEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let f = hdf5::File::create(path).unwrap();
     hdf5::sync::sync(|| {
         // SAFETY: every id is checked and closed; the arrays hold the rank (2) entries.
@@ -372,6 +379,9 @@ with h5py.File(path, 'r') as f:
 print('checked', len(names), 'bad', bad)
 sys.exit(1 if bad else 0)
 ";
+    let guard = NO_CHILD_WHILE_OPEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let out = Command::new(py)
         .arg("-c")
         .arg(script)
@@ -380,6 +390,7 @@ sys.exit(1 if bad else 0)
         .args(&names)
         .output()
         .unwrap();
+    drop(guard);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -389,5 +400,110 @@ sys.exit(1 if bad else 0)
     assert!(
         stdout.contains(&format!("checked {}", names.len())),
         "{stdout}"
+    );
+}
+
+/// Environment variable that makes `full_disk_...` run its child part in `dir`.
+const CHILD_DIR: &str = "OOC_ROW_WRITER_FULL_DISK_DIR";
+
+/// A 64 × 64 `f32` dataset written (through a `RowWriter`) and flushed before the disk
+/// fills up.
+fn kept() -> Vec<f32> {
+    (0..64 * 64).map(|i| value::<f32>(i / 64, i % 64)).collect()
+}
+
+fn check_kept(path: &Path) {
+    let file = File::open(path).unwrap();
+    let ds = file.dataset("kept").unwrap();
+    assert_eq!(ds.read_vec::<f32>().unwrap(), kept(), "kept data changed");
+}
+
+/// The child: on a disk with 4 MiB for each file, fills 8 MiB datasets through a
+/// `RowWriter` whose bands stay in memory (the chunk writes fail) and one whose bands are
+/// spilled (the temporary file fills up first).
+fn full_disk_child(dir: &Path) {
+    let path = dir.join("data.h5");
+    let file = File::create(&path).unwrap();
+    let mut ds = file
+        .new_dataset::<f32>("kept")
+        .shape([64, 64])
+        .chunk([16, 16])
+        .create()
+        .unwrap();
+    let mut w = ds.row_writer::<f32>(0).unwrap();
+    for row in kept().chunks_exact(64) {
+        w.push(row).unwrap();
+    }
+    w.finish().unwrap();
+    file.flush().unwrap();
+    let row = vec![1.5_f32; 1024];
+    let mut errors = Vec::new();
+    // A band of 2048 rows (8 MiB) spilled, then bands of 64 rows (256 KiB) in memory.
+    for (name, chunk) in [("spilled", [2048, 16]), ("memory", [64, 64])] {
+        let mut ds = file
+            .new_dataset::<f32>(name)
+            .shape([2048, 1024])
+            .chunk(chunk)
+            .create()
+            .unwrap();
+        let mut w = ds.row_writer_with_buffer::<f32>(0, 1 << 20).unwrap();
+        let failed = (0..2048).find_map(|_| w.push(&row).err());
+        let err = match failed {
+            Some(e) => e,
+            None => w.finish().and_then(|()| file.flush()).expect_err(name),
+        };
+        errors.push(format!("{name}: {err}"));
+    }
+    assert!(errors[0].contains("temporary file"), "{errors:?}");
+    drop(file);
+    check_kept(&path);
+    println!("typed errors: {}", errors.join(" | "));
+}
+
+/// A full disk (here: a 4 MiB file size limit, `SIGXFSZ` ignored) makes `RowWriter`
+/// return typed errors, in the chunk writes and in the spill file, and what was flushed
+/// before stays readable.
+#[test]
+fn full_disk_is_an_error_and_flushed_data_stays_readable() {
+    if let Some(dir) = std::env::var_os(CHILD_DIR) {
+        full_disk_child(Path::new(&dir));
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let limit = 4 << 20;
+    let guard = NO_CHILD_WHILE_OPEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            r#"trap '' XFSZ; exec prlimit --fsize={limit}:{limit} -- "$@""#
+        ))
+        .arg("sh")
+        .arg(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "full_disk_is_an_error_and_flushed_data_stays_readable",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_DIR, dir.path())
+        .output()
+        .unwrap();
+    drop(guard);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("typed errors: spilled: "),
+        "{:?}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    check_kept(&dir.path().join("data.h5"));
+    println!(
+        "{}",
+        stdout
+            .lines()
+            .find(|l| l.contains("typed errors"))
+            .unwrap_or_default()
     );
 }
