@@ -161,7 +161,10 @@ fn transpose_into<T: Element, I: Idx, J: Idx>(
     out_ptr
 }
 
-/// Sorts each major slice and sums duplicates, in place of a copy.
+/// Sorts each major slice and sums duplicates, in place of a copy. Two counting-sort
+/// transpositions when the minor extent is within the entry count; otherwise a sort per
+/// slice, so that no scratch in proportion to a huge minor extent is needed. Both keep
+/// duplicates in stored order, so sums are the same either way.
 fn canonical_parts<T: Element>(
     major: usize,
     minor: usize,
@@ -169,18 +172,61 @@ fn canonical_parts<T: Element>(
     indices: &IndexVec,
     data: &[T],
 ) -> Result<(Vec<usize>, IndexVec, Vec<T>)> {
-    let (tp, ti, td) = transpose_compressed(major, minor, indptr, indices, data)?;
-    let (p, i, d) = transpose_compressed(minor, major, &tp, &ti, &td)?;
-    drop((tp, ti, td));
     let mut out_ptr = Vec::with_capacity(major + 1);
-    let mut out_idx = IndexVec::with_capacity(i.len(), minor);
-    let mut out_data = Vec::with_capacity(d.len());
-    with_indices!(&i, src => with_indices!(&mut out_idx, dst => {
-        sum_duplicates(&p, src, &d, &mut out_ptr, dst, &mut out_data);
-    }));
+    let mut out_idx = IndexVec::with_capacity(indices.len(), minor);
+    let mut out_data = Vec::with_capacity(data.len());
+    if minor > indices.len() {
+        with_indices!(indices, src => with_indices!(&mut out_idx, dst => {
+            sort_and_sum(indptr, src, data, &mut out_ptr, dst, &mut out_data);
+        }));
+    } else {
+        let (tp, ti, td) = transpose_compressed(major, minor, indptr, indices, data)?;
+        let (p, i, d) = transpose_compressed(minor, major, &tp, &ti, &td)?;
+        drop((tp, ti, td));
+        with_indices!(&i, src => with_indices!(&mut out_idx, dst => {
+            sum_duplicates(&p, src, &d, &mut out_ptr, dst, &mut out_data);
+        }));
+    }
     out_idx.shrink_to_fit();
     out_data.shrink_to_fit();
     Ok((out_ptr, out_idx, out_data))
+}
+
+/// Sorts each major slice (stably, so duplicates stay in stored order) and sums runs of
+/// equal indices.
+fn sort_and_sum<T: Element, I: Idx, J: Idx>(
+    indptr: &[usize],
+    indices: &[I],
+    data: &[T],
+    out_ptr: &mut Vec<usize>,
+    out_idx: &mut Vec<J>,
+    out_data: &mut Vec<T>,
+) {
+    let mut row: Vec<(I, T)> = Vec::new();
+    out_ptr.push(0);
+    for w in indptr.windows(2) {
+        row.clear();
+        row.extend(
+            indices[w[0]..w[1]]
+                .iter()
+                .copied()
+                .zip(data[w[0]..w[1]].iter().copied()),
+        );
+        row.sort_by_key(|e| e.0);
+        let row_start = out_idx.len();
+        for &(j, v) in &row {
+            let j = J::from_ix(j.ix());
+            if out_idx.len() > row_start && out_idx.last() == Some(&j) {
+                if let Some(last) = out_data.last_mut() {
+                    *last += v;
+                }
+            } else {
+                out_idx.push(j);
+                out_data.push(v);
+            }
+        }
+        out_ptr.push(out_idx.len());
+    }
 }
 
 /// Copies sorted major slices, summing runs of equal indices.

@@ -724,6 +724,18 @@ fn absurd_shapes_are_allocation_errors() {
     }
     assert!(csr.to_dense().is_err());
 
+    // Duplicates in a matrix of 2⁵⁹ columns are summed without column-sized scratch.
+    let coo = CooMatrix::new(
+        [2, huge],
+        vec![1, 1, 0],
+        vec![huge - 1, huge - 1, 3],
+        vec![1.0, 2.0, 4.0],
+    )
+    .unwrap();
+    let summed = coo.try_to_csr().unwrap();
+    assert_eq!((summed.nnz(), summed.is_canonical()), (2, true));
+    assert_eq!(summed.get(1, huge - 1), Some(3.0));
+
     let coo = CooMatrix::new([huge, huge], vec![5], vec![7], vec![1.0_f32]).unwrap();
     assert!(matches!(
         coo.try_to_csr(),
