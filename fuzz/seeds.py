@@ -111,6 +111,41 @@ def hdf5_chunk_seeds():
     put("hdf5_chunk", "odd-tail", bytes([1, 0, 2]) + struct.pack("<H", 13) + shuffle(data[:13], 4))
 
 
+def hdf5_chunk_index_seeds():
+    # selector (pipeline index; 0x08 unwritten, 0x20 wrong output length, 0x40 u64
+    # address and size, 0x80 4-byte mask), mask byte, element-size selector, rank byte
+    # (1 + b % 3), one byte per chunk extent (% 17), u16 address and size, the fill
+    # value (one element), then the file's bytes: 16 bytes of junk and the stored chunk.
+    def seed(name, sel, mask, size_sel, dims, stored, addr=16, size=None, fill=None, es=4):
+        size = len(stored) if size is None else size
+        head = bytes([sel, mask, size_sel, len(dims) - 1]) + bytes(dims)
+        if sel & 0x40:
+            head += struct.pack("<QQ", addr, size)
+        else:
+            head += struct.pack("<HH", addr, size)
+        fill = bytes(range(es)) if fill is None else fill
+        put("hdf5_chunk_index", name, head + fill + bytes(range(100, 116)) + stored)
+
+    sizes = {0: 1, 1: 2, 2: 4, 4: 8, 6: 16}
+    for sel, es in sizes.items():
+        dims = [4, 16 // es]
+        data = np.arange(64, dtype="u1").tobytes()
+        seed(f"none-{es}", 0, 0, sel, dims, data, es=es)
+        seed(f"shuffle-{es}", 1, 0, sel, dims, shuffle(data, es), es=es)
+        seed(f"gzip-shuffle-{es}", 3, 0, sel, dims, zlib.compress(shuffle(data, es), 6), es=es)
+    data = np.arange(16, dtype="<f4").tobytes()
+    seed("gzip", 2, 0, 2, [4, 4], zlib.compress(data, 4))
+    seed("gzip-skipped", 3, 2, 2, [4, 4], shuffle(data, 4))
+    seed("all-skipped", 3, 3, 2, [4, 4], data)
+    seed("3d", 3, 0, 2, [2, 2, 4], zlib.compress(shuffle(data, 4), 6))
+    seed("unwritten", 3 | 0x08, 0, 2, [4, 4], b"", addr=0, size=0)
+    seed("wrong-length", 0x20, 0, 2, [4, 4], data)
+    seed("hostile-address", 2 | 0x40, 0, 2, [4, 4], zlib.compress(data, 4), addr=2**64 - 2)
+    seed("hostile-size", 2 | 0x40, 0, 2, [4, 4], zlib.compress(data, 4), size=2**63)
+    seed("past-end", 0, 0, 2, [4, 4], data[:40], size=64)
+    seed("fletcher", 5, 0, 2, [4, 4], zlib.compress(shuffle(data, 4), 9))
+
+
 def sparse_structure_seeds():
     # format byte (% 5: csr, csc, coo, bsr, dia; 0x80: raw pointers), two extents
     # (selector byte, then the extent), then the parts as tests/fuzz_corpus decodes them.
@@ -158,5 +193,6 @@ if __name__ == "__main__":
     npy_open_seeds()
     raw_open_seeds()
     hdf5_chunk_seeds()
+    hdf5_chunk_index_seeds()
     sparse_structure_seeds()
     npz_seeds()

@@ -79,6 +79,7 @@ replay_tests!(
     npy_open,
     sparse_structure,
     hdf5_chunk,
+    hdf5_chunk_index,
     npz,
     cli_source,
 );

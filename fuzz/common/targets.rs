@@ -28,6 +28,7 @@ pub(crate) const TARGETS: &[(&str, Body)] = &[
     ("npy_open", npy_open),
     ("sparse_structure", sparse_structure),
     ("hdf5_chunk", hdf5_chunk),
+    ("hdf5_chunk_index", hdf5_chunk_index),
     ("npz", npz),
     ("cli_source", cli_source),
 ];
@@ -568,6 +569,112 @@ pub(crate) fn hdf5_chunk(data: &[u8]) {
             if active.is_empty() && stored.len() == chunk_len {
                 panic!("stored bytes of the chunk's size were refused with no filter: {e}");
             }
+        }
+    }
+}
+
+/// One chunk index entry (file address, stored size, filter mask) read and decoded by the
+/// parallel read path's own code (`ooc_hdf5::read_chunk`) from a file of arbitrary bytes,
+/// with an arbitrary pipeline, element size, chunk shape and fill value. Addresses and
+/// sizes are hostile half the time. A typed error or exactly one chunk: the fill value for
+/// an unwritten chunk, the file's bytes when every filter is masked off, their reference
+/// unshuffle when only shuffles are active; an entry that is plainly readable must read.
+pub(crate) fn hdf5_chunk_index(data: &[u8]) {
+    let mut input = Input::new(data);
+    let selector = input.u8();
+    let pipeline: &[Filter] = match selector % 8 {
+        0 => &[],
+        1 => &[Filter::Shuffle],
+        2 => &[Filter::Deflate(4)],
+        3 => &[Filter::Shuffle, Filter::Deflate(6)],
+        4 => &[Filter::Deflate(1), Filter::Shuffle],
+        5 => &[Filter::Shuffle, Filter::Fletcher32, Filter::Deflate(9)],
+        6 => &[Filter::Other(32_001)],
+        _ => &[Filter::Shuffle, Filter::Shuffle, Filter::Deflate(4)],
+    };
+    let unwritten = selector & 0x08 != 0;
+    let wrong_len = selector & 0x20 != 0;
+    let hostile = selector & 0x40 != 0;
+    let mask = if selector & 0x80 != 0 {
+        input.u32()
+    } else {
+        u32::from(input.u8() & 7)
+    };
+    let elem_size = match input.u8() % 8 {
+        0 => 1,
+        1 => 2,
+        2 | 3 => 4,
+        4 | 5 => 8,
+        6 => 16,
+        _ => usize::from(input.u8()),
+    };
+    let rank = 1 + usize::from(input.u8() % 3);
+    let chunk: Vec<usize> = (0..rank).map(|_| usize::from(input.u8() % 17)).collect();
+    let (addr, size) = if hostile {
+        (input.u64(), input.u64())
+    } else {
+        (u64::from(input.u16()), u64::from(input.u16()))
+    };
+    let entry = ooc_hdf5::ChunkEntry {
+        addr: if unwritten { u64::MAX } else { addr },
+        size,
+        mask,
+    };
+    // Short input may leave fewer bytes: the fill value's length is the element size.
+    let fill = input.take(elem_size).to_vec();
+    let elem_size = fill.len();
+    let contents = input.rest();
+    let path = scratch_file("hdf5_chunk_index", contents);
+    let file = std::fs::File::open(&path).expect("scratch file opens");
+    let valid = elem_size > 0 && !chunk.contains(&0);
+    let chunk_bytes = elem_size * chunk.iter().product::<usize>();
+    let mut out = vec![0xa5_u8; if wrong_len { chunk_bytes ^ 1 } else { chunk_bytes }];
+    let result = ooc_hdf5::read_chunk(&file, entry, pipeline, &chunk, &fill, &mut out);
+    let active: Vec<&Filter> = pipeline
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i >= 32 || mask & (1 << i) == 0)
+        .map(|(_, f)| f)
+        .collect();
+    let shuffles_only = active.iter().all(|f| **f == Filter::Shuffle);
+    // The stored bytes, when the entry lies inside the file.
+    let stored = usize::try_from(entry.addr)
+        .ok()
+        .zip(usize::try_from(entry.size).ok())
+        .and_then(|(a, n)| contents.get(a..a.checked_add(n)?));
+    match result {
+        Ok(()) => {
+            assert!(valid && !wrong_len, "bad arguments accepted");
+            assert_eq!(out.len(), chunk_bytes);
+            if unwritten {
+                assert!(
+                    out.chunks_exact(elem_size).all(|el| el == fill),
+                    "an unwritten chunk is not the fill value"
+                );
+            } else if shuffles_only {
+                let stored = stored.expect("a chunk read from outside the file");
+                assert_eq!(stored.len(), chunk_bytes, "stored size is not one chunk");
+                let mut expected = stored.to_vec();
+                for _ in &active {
+                    expected = unshuffle_reference(&expected, elem_size);
+                }
+                assert_eq!(out, expected, "decoded chunk differs from the reference");
+            } else {
+                assert!(
+                    active
+                        .iter()
+                        .all(|f| matches!(f, Filter::Shuffle | Filter::Deflate(_))),
+                    "a filter that is not decoded here was accepted"
+                );
+            }
+        }
+        Err(e) => {
+            assert!(!e.to_string().is_empty());
+            let readable = stored.is_some_and(|s| s.len() == chunk_bytes);
+            assert!(
+                !(valid && !wrong_len && shuffles_only && (unwritten || readable)),
+                "a plainly readable chunk was refused: {e}"
+            );
         }
     }
 }
