@@ -30,9 +30,10 @@ const TILE_BYTES: usize = 8 << 20;
 /// and see its errors (dropping also writes it, silently).
 ///
 /// Memory: at most the buffer size given at creation (rows of the band being filled),
-/// plus one chunk and its encoded copy, plus a read-back tile of at most 8 MiB when a band
-/// does not fit the buffer and is spilled to a temporary file next to the HDF5 file (which
-/// then needs that much free space).
+/// plus one chunk and up to two filtered copies of it, plus, when a band does not fit the
+/// buffer and is spilled to an unnamed temporary file next to the HDF5 file (which then
+/// needs a band's worth of free space), a read-back tile of 8 MiB (or one chunk if that
+/// is larger).
 ///
 /// Rows of a band that the writer starts in the middle of, or leaves before its end, are
 /// written through the library, so rows outside the ones pushed keep their contents.

@@ -507,3 +507,30 @@ fn full_disk_is_an_error_and_flushed_data_stays_readable() {
             .unwrap_or_default()
     );
 }
+
+/// Direct chunk writes into an h5py file with a 512-byte user block (gzip chunks of
+/// (3, 3)): the rows read back and the user block is untouched.
+#[test]
+fn files_with_a_user_block_take_direct_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ub.h5");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/h5py_userblock.h5");
+    std::fs::copy(&fixture, &path).unwrap();
+    let user_block = std::fs::read(&path).unwrap()[..512].to_vec();
+    {
+        let file = File::open_rw(&path).unwrap();
+        let mut ds = file.dataset("chunked").unwrap();
+        let mut w = ds.row_writer::<f32>(0).unwrap();
+        for r in 0..10 {
+            let row: Vec<f32> = (0..10).map(|i| value::<f32>(r, i)).collect();
+            w.push(&row).unwrap();
+        }
+        w.finish().unwrap();
+    }
+    let file = File::open(&path).unwrap();
+    let got = file.dataset("chunked").unwrap().read_vec::<f32>().unwrap();
+    let expected: Vec<f32> = (0..100).map(|k| value::<f32>(k / 10, k % 10)).collect();
+    assert_eq!(got, expected);
+    drop(file);
+    assert_eq!(std::fs::read(&path).unwrap()[..512], user_block[..]);
+}
