@@ -312,10 +312,29 @@ fn check_sparse<M: SparseMatrix<f64>>(m: &M, shape: [usize; 2], reference: Optio
     assert_eq!(m.shape(), shape);
     let [rows, cols] = shape;
     let _ = m.nnz();
-    // Conversions to CSR need a `rows + 1` pointer (and transposes `cols + 1`): memory in
-    // proportion to the shape is the formats' documented cost, not a bug, so shapes of
-    // billions of rows are checked only as far as validation and `nnz`.
+    // Conversions to CSR need a `rows + 1` pointer (transposes `cols + 1`, dense forms
+    // `rows × cols`). Beyond what any machine holds they must be typed allocation errors,
+    // refused before the allocator is asked (so no abort, and nothing for the fuzzer's
+    // malloc limit to catch); in between, memory in proportion to the shape is the
+    // formats' documented cost, so those sizes are not attempted here.
     if rows.max(cols) > 1 << 16 {
+        const ABSURD: usize = 1 << 40;
+        let refused = |r: ooc_sparse::Result<ooc_sparse::CsrMatrix<f64>>, what: &str| match r {
+            Err(ooc_sparse::SparseError::Allocation { .. }) => {}
+            other => panic!("{what} of a {rows} x {cols} matrix: {other:?}"),
+        };
+        if rows >= ABSURD {
+            refused(m.try_to_csr(), "to_csr");
+        } else if rows <= 1 << 16 {
+            let csr = m.try_to_csr().expect("a pointer of at most 2^16 + 1 entries");
+            assert_eq!(csr.shape(), shape);
+            if cols >= ABSURD {
+                refused(csr.try_transpose(), "transpose");
+            }
+        }
+        if rows.checked_mul(cols).is_none_or(|n| n >= ABSURD) {
+            assert!(m.to_dense().is_err(), "dense form of {rows} x {cols}");
+        }
         return;
     }
     let csr = m.to_csr();
