@@ -77,10 +77,13 @@ impl DirectWriter {
             let mut opts = 0_u32;
             // SAFETY: `dcpl` is open; `opts` is a live local.
             raw::check(unsafe { H5Pget_chunk_opts(dcpl.id(), &raw mut opts) })?;
+            // An undefined fill value (the call fails) leaves padding unspecified: zeros.
             // SAFETY: `fill` holds one element of `mem_type`, the dataset's native type.
-            raw::check(unsafe {
-                H5Pget_fill_value(dcpl.id(), mem_type, fill.as_mut_ptr().cast())
-            })?;
+            let status =
+                unsafe { H5Pget_fill_value(dcpl.id(), mem_type, fill.as_mut_ptr().cast()) };
+            if status < 0 {
+                fill.fill(0);
+            }
             Ok(opts)
         })
         .context(|| format!("{}: creation properties of {}", ds.file_name(), ds.path()))?;

@@ -243,12 +243,14 @@ fn odd_shapes_of_every_type() {
 /// child processes, and with them the file's lock) and while a child process runs.
 static NO_CHILD_WHILE_OPEN: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// Creates `/be` (big-endian f32) and `/sum` (f32 with a Fletcher-32 checksum), both
-/// chunked (3, 4) with shape (7, 13): neither can be written by direct chunk writes.
-fn library_only_datasets(path: &Path) {
+/// Creates `/be` (big-endian f32) and `/sum` (f32 with a Fletcher-32 checksum), which
+/// direct chunk writes cannot store, and `/nofill` (f32 with an undefined fill value,
+/// so padding is unspecified), all chunked (3, 4) with shape (7, 13).
+fn unusual_datasets(path: &Path) {
     use hdf5_sys::h5d::{H5Dclose, H5Dcreate2};
     use hdf5_sys::h5p::{
-        H5P_CLS_DATASET_CREATE, H5P_DEFAULT, H5Pclose, H5Pcreate, H5Pset_chunk, H5Pset_fletcher32,
+        H5P_CLS_DATASET_CREATE, H5P_DEFAULT, H5Pclose, H5Pcreate, H5Pset_chunk, H5Pset_fill_value,
+        H5Pset_fletcher32,
     };
     use hdf5_sys::h5s::{H5Sclose, H5Screate_simple};
     use hdf5_sys::h5t::{H5T_IEEE_F32BE, H5T_NATIVE_FLOAT};
@@ -263,15 +265,19 @@ fn library_only_datasets(path: &Path) {
             let chunk = [3_u64, 4];
             let space = H5Screate_simple(2, dims.as_ptr(), std::ptr::null());
             assert!(space >= 0);
-            for (name, ty, sum) in [
-                (c"be", *H5T_IEEE_F32BE, false),
-                (c"sum", *H5T_NATIVE_FLOAT, true),
+            for (name, ty, sum, undefined_fill) in [
+                (c"be", *H5T_IEEE_F32BE, false, false),
+                (c"sum", *H5T_NATIVE_FLOAT, true, false),
+                (c"nofill", *H5T_NATIVE_FLOAT, false, true),
             ] {
                 let dcpl = H5Pcreate(*H5P_CLS_DATASET_CREATE);
                 assert!(dcpl >= 0);
                 assert!(H5Pset_chunk(dcpl, 2, chunk.as_ptr()) >= 0);
                 if sum {
                     assert!(H5Pset_fletcher32(dcpl) >= 0);
+                }
+                if undefined_fill {
+                    assert!(H5Pset_fill_value(dcpl, ty, std::ptr::null()) >= 0);
                 }
                 let ds = H5Dcreate2(
                     f.id(),
@@ -293,12 +299,12 @@ fn library_only_datasets(path: &Path) {
 }
 
 #[test]
-fn datasets_the_library_must_write_still_match() {
+fn library_only_and_undefined_fill_datasets_still_match() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("lib.h5");
-    library_only_datasets(&path);
+    unusual_datasets(&path);
     let file = File::open_rw(&path).unwrap();
-    for name in ["sum", "be"] {
+    for name in ["sum", "be", "nofill"] {
         let mut ds = file.dataset(name).unwrap();
         let mut reference = vec![0.0_f32; 7 * 13];
         let mut w = ds.row_writer_with_buffer::<f32>(1, 13 * 4).unwrap();
@@ -308,7 +314,12 @@ fn datasets_the_library_must_write_still_match() {
             reference[r * 13..(r + 1) * 13].copy_from_slice(&row);
         }
         w.finish().unwrap();
-        assert_eq!(ds.read_vec::<f32>().unwrap(), reference, "{name}");
+        // Row 0 was never written (and reads as an undefined fill in `/nofill`).
+        assert_eq!(
+            ds.read_vec::<f32>().unwrap()[13..],
+            reference[13..],
+            "{name}"
+        );
     }
 }
 
