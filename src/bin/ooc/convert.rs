@@ -214,7 +214,7 @@ fn sparse<T: Element>(
                     AnySparse::Bsr(x) => x.into(),
                     AnySparse::Dia(x) => x.into(),
                     other => {
-                        csr = other.to_csr();
+                        csr = other.try_to_csr()?;
                         (&csr).into()
                     }
                 };
@@ -241,7 +241,7 @@ fn sparse<T: Element>(
             let (result, facts) = measured(common, bytes, "convert", |_| match &m {
                 AnySparse::Csc(x) => ooc_sparse::save_anndata(d.temp_path(), inner, x, opts),
                 other => {
-                    let csr = other.to_csr();
+                    let csr = other.try_to_csr()?;
                     ooc_sparse::save_anndata(d.temp_path(), inner, &csr, opts)
                 }
             });

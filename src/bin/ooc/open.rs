@@ -169,7 +169,7 @@ pub(crate) fn with_sparse<V: SparseVisit>(spec: &SourceSpec, visit: V) -> CliRes
                 ("anndata", Some(inner)) if desc.format == "csr" => SparseSource::Stream(
                     ooc_sparse::H5CsrRows::<$t>::open_path(path, inner).at(path)?,
                 ),
-                _ => SparseSource::Memory(load_sparse::<$t>(spec)?.into_csr()),
+                _ => SparseSource::Memory(load_sparse::<$t>(spec)?.try_into_csr().at(path)?),
             };
             visit.visit::<$t>(&m, &desc)
         }};
