@@ -275,6 +275,8 @@ pub(crate) fn sparse_dot<T: Element, I: Idx>(data: &[T], indices: &[I], x: &[T])
     let mut d8 = data.chunks_exact(8);
     let mut i8 = indices.chunks_exact(8);
     for (d, i) in (&mut d8).zip(&mut i8) {
+        prefetch_ahead(d);
+        prefetch_ahead(i);
         acc[0] += d[0] * at(i[0]);
         acc[1] += d[1] * at(i[1]);
         acc[2] += d[2] * at(i[2]);
@@ -289,6 +291,26 @@ pub(crate) fn sparse_dot<T: Element, I: Idx>(data: &[T], indices: &[I], x: &[T])
     }
     (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
+
+/// Asks for the cache line [`PREFETCH_BYTES`] past the start of `chunk`: measured about
+/// 10 % faster on the notebook SpMV (the hardware prefetcher alone lags the stream of
+/// values and indices while the gathers from `x` occupy the load ports). A prefetch never
+/// faults, so the address may lie past the end of the slice.
+#[inline(always)]
+fn prefetch_ahead<E>(chunk: &[E]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let ahead = chunk.as_ptr().cast::<i8>().wrapping_add(PREFETCH_BYTES);
+        // SAFETY: `_mm_prefetch` only hints the cache; it never dereferences the address in
+        // a way that can fault, and `wrapping_add` keeps the pointer arithmetic defined.
+        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(ahead) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = chunk;
+}
+
+/// How far ahead of the kernel [`prefetch_ahead`] reaches.
+const PREFETCH_BYTES: usize = 1024;
 
 /// Row ranges of about equal stored entries (`parts` of them at most, never empty), so
 /// a parallel row product gives each task the same work whatever the row lengths.
