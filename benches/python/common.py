@@ -20,15 +20,14 @@ def fill_base(cols):
 
 
 def settle(path, cold):
-    """Drop the file's cached pages (cold) or read it through once (warm)."""
-    if cold:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-        finally:
-            os.close(fd)
-    else:
+    """Drop the file's cached pages, then (warm) read it through once in order."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+    if not cold:
         with open(path, "rb", buffering=0) as f:
             while f.read(8 << 20):
                 pass
