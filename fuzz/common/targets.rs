@@ -326,7 +326,9 @@ fn check_sparse<M: SparseMatrix<f64>>(m: &M, shape: [usize; 2], reference: Optio
         if rows >= ABSURD {
             refused(m.try_to_csr(), "to_csr");
         } else if rows <= 1 << 16 {
-            let csr = m.try_to_csr().expect("a pointer of at most 2^16 + 1 entries");
+            let csr = m
+                .try_to_csr()
+                .expect("a pointer of at most 2^16 + 1 entries");
             assert_eq!(csr.shape(), shape);
             if cols >= ABSURD {
                 refused(csr.try_transpose(), "transpose");
@@ -649,7 +651,14 @@ pub(crate) fn hdf5_chunk_index(data: &[u8]) {
     let file = std::fs::File::open(&path).expect("scratch file opens");
     let valid = elem_size > 0 && !chunk.contains(&0);
     let chunk_bytes = elem_size * chunk.iter().product::<usize>();
-    let mut out = vec![0xa5_u8; if wrong_len { chunk_bytes ^ 1 } else { chunk_bytes }];
+    let mut out = vec![
+        0xa5_u8;
+        if wrong_len {
+            chunk_bytes ^ 1
+        } else {
+            chunk_bytes
+        }
+    ];
     let result = ooc_hdf5::read_chunk(&file, entry, pipeline, &chunk, &fill, &mut out);
     let active: Vec<&Filter> = pipeline
         .iter()
