@@ -532,14 +532,10 @@ fn unshuffle_reference(stored: &[u8], elem_size: usize) -> Vec<u8> {
     out
 }
 
-/// HDF5 chunk decoding as the parallel read path does it (`ooc_hdf5::decode_chunk`):
-/// arbitrary stored bytes, filter pipeline, per-chunk filter mask, element size and chunk
-/// size. A typed error or exactly one chunk's bytes; when no deflate is in effect the
-/// result must equal the reference unshuffle (or the stored bytes).
-pub(crate) fn hdf5_chunk(data: &[u8]) {
-    let mut input = Input::new(data);
-    let selector = input.u8();
-    let pipeline: &[Filter] = match selector % 8 {
+/// One of eight filter pipelines, chosen by the low bits of `selector`: none, each filter
+/// alone, both orders, Fletcher-32 (unsupported), an unknown filter, a repeated shuffle.
+fn pipeline_of(selector: u8) -> &'static [Filter] {
+    match selector % 8 {
         0 => &[],
         1 => &[Filter::Shuffle],
         2 => &[Filter::Deflate(4)],
@@ -548,7 +544,17 @@ pub(crate) fn hdf5_chunk(data: &[u8]) {
         5 => &[Filter::Shuffle, Filter::Fletcher32, Filter::Deflate(9)],
         6 => &[Filter::Other(32_001)],
         _ => &[Filter::Shuffle, Filter::Shuffle, Filter::Deflate(4)],
-    };
+    }
+}
+
+/// HDF5 chunk decoding as the parallel read path does it (`ooc_hdf5::decode_chunk`):
+/// arbitrary stored bytes, filter pipeline, per-chunk filter mask, element size and chunk
+/// size. A typed error or exactly one chunk's bytes; when no deflate is in effect the
+/// result must equal the reference unshuffle (or the stored bytes).
+pub(crate) fn hdf5_chunk(data: &[u8]) {
+    let mut input = Input::new(data);
+    let selector = input.u8();
+    let pipeline = pipeline_of(selector);
     let mask = if selector & 0x80 != 0 {
         input.u32()
     } else {
@@ -603,16 +609,7 @@ pub(crate) fn hdf5_chunk(data: &[u8]) {
 pub(crate) fn hdf5_chunk_index(data: &[u8]) {
     let mut input = Input::new(data);
     let selector = input.u8();
-    let pipeline: &[Filter] = match selector % 8 {
-        0 => &[],
-        1 => &[Filter::Shuffle],
-        2 => &[Filter::Deflate(4)],
-        3 => &[Filter::Shuffle, Filter::Deflate(6)],
-        4 => &[Filter::Deflate(1), Filter::Shuffle],
-        5 => &[Filter::Shuffle, Filter::Fletcher32, Filter::Deflate(9)],
-        6 => &[Filter::Other(32_001)],
-        _ => &[Filter::Shuffle, Filter::Shuffle, Filter::Deflate(4)],
-    };
+    let pipeline = pipeline_of(selector);
     let unwritten = selector & 0x08 != 0;
     let wrong_len = selector & 0x20 != 0;
     let hostile = selector & 0x40 != 0;
