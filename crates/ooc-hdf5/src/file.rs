@@ -175,13 +175,16 @@ impl File {
             Mode::CreateNew => hdf5::file::OpenMode::CreateExcl,
             Mode::Append => hdf5::file::OpenMode::Append,
         };
-        let mut builder = hdf5::File::with_options();
-        if let Some(c) = cache {
-            builder.with_fapl(|p| p.chunk_cache(c.slots, c.bytes, c.preemption));
-        }
-        let inner = builder
-            .open_as(path, h5mode)
-            .context(|| format!("open {name} ({mode:?})"))?;
+        let open = || {
+            let mut builder = hdf5::File::with_options();
+            if let Some(c) = cache {
+                builder.with_fapl(|p| p.chunk_cache(c.slots, c.bytes, c.preemption));
+            }
+            builder
+                .open_as(path, h5mode)
+                .context(|| format!("open {name} ({mode:?})"))
+        };
+        let inner = retry_while_locked(open)?;
         close_on_exec(&inner, path);
         let info = Arc::new(FileInfo {
             path: path.to_path_buf(),
@@ -239,6 +242,30 @@ impl Deref for File {
     type Target = Group;
     fn deref(&self) -> &Group {
         &self.root
+    }
+}
+
+/// How long an open waits for a file lock that another process holds.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Runs `open` again while it fails because another process holds the file's lock
+/// (`EAGAIN` from the library's `flock`), for at most [`LOCK_WAIT`]. A child process that
+/// any thread of this program is starting inherits the descriptors of files open at that
+/// moment, with their locks, until it executes its program; a file closed and reopened
+/// meanwhile would otherwise fail to open for no lasting reason. A lock held for longer
+/// (another program writing the file) is still reported, as the library's error.
+fn retry_while_locked(open: impl Fn() -> Result<hdf5::File>) -> Result<hdf5::File> {
+    let start = std::time::Instant::now();
+    loop {
+        match open() {
+            Err(Error::Library { message, .. })
+                if message.contains("unable to lock file, errno = 11")
+                    && start.elapsed() < LOCK_WAIT =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            other => return other,
+        }
     }
 }
 
@@ -314,4 +341,41 @@ fn check_is_hdf5(path: &Path) -> Result<()> {
     }
     // A negative status (unreadable) is left to the open call, which reports the reason.
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::fd::AsRawFd;
+
+    use super::*;
+
+    /// Takes an exclusive `flock` on `path` through a separate open file description, as
+    /// another process (or a child that inherited a descriptor) would hold it.
+    fn lock(path: &Path) -> std::fs::File {
+        let f = std::fs::File::open(path).unwrap();
+        // SAFETY: the descriptor is open for the duration of the call.
+        assert_eq!(unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) }, 0);
+        f
+    }
+
+    #[test]
+    fn a_lock_released_within_the_wait_is_waited_for_and_a_held_one_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("locked.h5");
+        File::create(&path).unwrap().close().unwrap();
+
+        let held = lock(&path);
+        let err = File::open(&path).unwrap_err();
+        assert!(err.to_string().contains("unable to lock file"), "{err}");
+        drop(held);
+
+        let held = lock(&path);
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            drop(held);
+        });
+        let file = File::open(&path).unwrap();
+        release.join().unwrap();
+        assert!(!file.is_writable());
+    }
 }
