@@ -191,6 +191,9 @@ fn unshuffle(src: &[u8], dst: &mut Vec<u8>, elem_size: usize) {
 pub(crate) fn unshuffle_run(planes: &[u8], elem_size: usize, first: usize, out: &mut [u8]) {
     let stride = planes.len() / elem_size;
     let count = out.len() / elem_size;
+    if count == 0 {
+        return;
+    }
     let plane = |j: usize| &planes[j * stride + first..j * stride + first + count];
     match elem_size {
         2 => unshuffle2([plane(0), plane(1)], out),
