@@ -547,14 +547,10 @@ fn pipeline_of(selector: u8) -> &'static [Filter] {
     }
 }
 
-/// HDF5 chunk decoding as the parallel read path does it (`ooc_hdf5::decode_chunk`):
-/// arbitrary stored bytes, filter pipeline, per-chunk filter mask, element size and chunk
-/// size. A typed error or exactly one chunk's bytes; when no deflate is in effect the
-/// result must equal the reference unshuffle (or the stored bytes).
-pub(crate) fn hdf5_chunk(data: &[u8]) {
-    let mut input = Input::new(data);
-    let selector = input.u8();
-    let pipeline = pipeline_of(selector);
+/// A per-chunk filter mask (any 32 bits when the selector's top bit is set, else one of
+/// the low three) and an element size (mostly 1 to 16 bytes, sometimes any byte value),
+/// drawn from `input` in that order.
+fn mask_and_element_size(selector: u8, input: &mut Input<'_>) -> (u32, usize) {
     let mask = if selector & 0x80 != 0 {
         input.u32()
     } else {
@@ -568,6 +564,18 @@ pub(crate) fn hdf5_chunk(data: &[u8]) {
         6 => 16,
         _ => usize::from(input.u8()),
     };
+    (mask, elem_size)
+}
+
+/// HDF5 chunk decoding as the parallel read path does it (`ooc_hdf5::decode_chunk`):
+/// arbitrary stored bytes, filter pipeline, per-chunk filter mask, element size and chunk
+/// size. A typed error or exactly one chunk's bytes; when no deflate is in effect the
+/// result must equal the reference unshuffle (or the stored bytes).
+pub(crate) fn hdf5_chunk(data: &[u8]) {
+    let mut input = Input::new(data);
+    let selector = input.u8();
+    let pipeline = pipeline_of(selector);
+    let (mask, elem_size) = mask_and_element_size(selector, &mut input);
     let chunk_len = usize::from(input.u16());
     let stored = input.rest();
     let mut out = vec![0xa5_u8; chunk_len];
@@ -613,19 +621,7 @@ pub(crate) fn hdf5_chunk_index(data: &[u8]) {
     let unwritten = selector & 0x08 != 0;
     let wrong_len = selector & 0x20 != 0;
     let hostile = selector & 0x40 != 0;
-    let mask = if selector & 0x80 != 0 {
-        input.u32()
-    } else {
-        u32::from(input.u8() & 7)
-    };
-    let elem_size = match input.u8() % 8 {
-        0 => 1,
-        1 => 2,
-        2 | 3 => 4,
-        4 | 5 => 8,
-        6 => 16,
-        _ => usize::from(input.u8()),
-    };
+    let (mask, elem_size) = mask_and_element_size(selector, &mut input);
     let rank = 1 + usize::from(input.u8() % 3);
     let chunk: Vec<usize> = (0..rank).map(|_| usize::from(input.u8() % 17)).collect();
     let (addr, size) = if hostile {
