@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{Result, cargo};
+use crate::{Result, cargo, executables};
 
 /// The writers and the test that holds each one's checks.
 const WRITERS: &[(&str, &str)] = &[
@@ -121,33 +121,10 @@ fn ensure_strace() -> Result {
 
 /// The `reliability_crash` test binary (built by cargo, path from its JSON messages).
 fn crash_test_binary() -> Result<PathBuf> {
-    let out = cargo()
-        .args([
-            "test",
-            "--test",
-            "reliability_crash",
-            "--no-run",
-            "--message-format=json",
-        ])
-        .output()
-        .map_err(|e| format!("cannot start cargo: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "building reliability_crash failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| {
-            let start = l.find(r#""executable":""#)? + r#""executable":""#.len();
-            let end = l[start..].find('"')?;
-            Some(PathBuf::from(&l[start..start + end]))
-        })
-        .find(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("reliability_crash-"))
-        })
+    executables::build_tests(&["--test", "reliability_crash"], "reliability_crash")?
+        .into_iter()
+        .find(|e| e.target == "reliability_crash")
+        .map(|e| e.path)
         .ok_or_else(|| "cargo reported no reliability_crash binary".to_string())
 }
 

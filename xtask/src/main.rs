@@ -6,6 +6,7 @@
 
 mod bench;
 mod crash;
+mod executables;
 mod fuzz;
 mod miri;
 mod python;

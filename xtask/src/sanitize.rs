@@ -11,7 +11,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::{Result, cargo, root};
+use crate::{Result, executables, root};
 
 /// The test binaries run by default (by file-name prefix) and the test-name filters used
 /// in each: the library's unit tests of the decoder and the parallel reader, and the whole
@@ -73,34 +73,11 @@ fn ensure_valgrind() -> Result {
 
 /// Builds ooc-hdf5's test binaries and returns their paths (from cargo's JSON messages).
 fn test_binaries() -> Result<Vec<PathBuf>> {
-    let out = cargo()
-        .args([
-            "test",
-            "-p",
-            "ooc-hdf5",
-            "--no-run",
-            "--message-format=json",
-        ])
-        .output()
-        .map_err(|e| format!("cannot start cargo: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "building ooc-hdf5's tests failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let mut bins = Vec::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        if !line.contains(r#""test":true"#) {
-            continue;
-        }
-        if let Some(start) = line.find(r#""executable":""#) {
-            let rest = &line[start + r#""executable":""#.len()..];
-            if let Some(end) = rest.find('"') {
-                bins.push(PathBuf::from(&rest[..end]));
-            }
-        }
-    }
+    let mut bins: Vec<PathBuf> = executables::build_tests(&["-p", "ooc-hdf5"], "ooc-hdf5's tests")?
+        .into_iter()
+        .filter(|e| e.test)
+        .map(|e| e.path)
+        .collect();
     bins.sort();
     bins.dedup();
     if bins.is_empty() {

@@ -171,19 +171,7 @@ mod tests {
 
     fn row(name: &str, group: &str, seconds: f64) -> Row {
         Row {
-            case: CaseInfo {
-                name: name.into(),
-                group: group.into(),
-                about: String::new(),
-                ceiling: "ceiling-memory".into(),
-                ceiling_cold: String::new(),
-                inputs: vec![],
-                coldable: false,
-                threads: None,
-                python: vec![],
-                same_checksum: false,
-                params: serde_json::Value::Null,
-            },
+            case: CaseInfo::named(name, group, "ceiling-memory"),
             cold: false,
             ooc: Runs {
                 runs: vec![Run {

@@ -259,22 +259,9 @@ mod tests {
             anon_growth_bytes: None,
             checksum: 0.0,
         };
-        let info = |name: &str, group: &str, ceiling: &str| CaseInfo {
-            name: name.into(),
-            group: group.into(),
-            about: String::new(),
-            ceiling: ceiling.into(),
-            ceiling_cold: String::new(),
-            inputs: vec![],
-            coldable: false,
-            threads: None,
-            python: vec![],
-            same_checksum: false,
-            params: serde_json::Value::Null,
-        };
         let rows = vec![
             Row {
-                case: info("ceiling-memory", "ceiling", ""),
+                case: CaseInfo::named("ceiling-memory", "ceiling", ""),
                 cold: false,
                 ooc: Runs {
                     runs: vec![run(0.1), run(0.1), run(0.5)],
@@ -283,7 +270,7 @@ mod tests {
                 python: vec![],
             },
             Row {
-                case: info("gemv", "gemv", "ceiling-memory"),
+                case: CaseInfo::named("gemv", "gemv", "ceiling-memory"),
                 cold: false,
                 ooc: Runs {
                     runs: vec![run(0.2), run(0.4), run(0.3)],

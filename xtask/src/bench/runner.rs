@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::{Result, cargo};
+use crate::{Result, cargo, executables};
 
 /// A case as `workloads list` describes it.
 #[derive(Debug, Clone)]
@@ -25,6 +25,26 @@ pub(crate) struct CaseInfo {
     pub(crate) same_checksum: bool,
     /// Sizes and file names, handed to the Python side as they are.
     pub(crate) params: Value,
+}
+
+#[cfg(test)]
+impl CaseInfo {
+    /// A case with a name, a group and a warm-run ceiling, the rest empty (for tests).
+    pub(crate) fn named(name: &str, group: &str, ceiling: &str) -> CaseInfo {
+        CaseInfo {
+            name: name.into(),
+            group: group.into(),
+            about: String::new(),
+            ceiling: ceiling.into(),
+            ceiling_cold: String::new(),
+            inputs: vec![],
+            coldable: false,
+            threads: None,
+            python: vec![],
+            same_checksum: false,
+            params: Value::Null,
+        }
+    }
 }
 
 /// One measured run of a case, as the JSON line it printed.
@@ -77,11 +97,10 @@ pub(crate) fn build() -> Result<PathBuf> {
     if !out.status.success() {
         return Err(format!("building the workloads failed with {}", out.status));
     }
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v["reason"] == "compiler-artifact" && v["target"]["name"] == "workloads")
-        .find_map(|v| v["executable"].as_str().map(PathBuf::from))
+    executables::parse(&out.stdout)
+        .into_iter()
+        .find(|e| e.target == "workloads")
+        .map(|e| e.path)
         .ok_or_else(|| "cargo built no `workloads` executable".to_string())
 }
 
