@@ -20,7 +20,7 @@ use hdf5::types::{FloatSize, IntSize, TypeDescriptor, VarLenAscii, VarLenUnicode
 use hdf5::{Dataset, Group};
 use ooc_core::{Complex, CsrBlock, DType, Element, ReadSparseRows, Region};
 
-use crate::csr::validate_indptr;
+use crate::csr::{check_row_range, validate_indptr};
 use crate::error::{Result, SparseError};
 use crate::format::{AnySparse, Format, SparseMatrix};
 use crate::{CscMatrix, CsrMatrix};
@@ -215,52 +215,35 @@ fn read_values<T: Element>(ds: &Dataset, range: Option<Range<usize>>, ctx: &str)
     })
 }
 
-/// Reads `range` (or all) of an integer dataset as non-negative `usize`s.
-fn read_indices(
-    ds: &Dataset,
-    range: Option<Range<usize>>,
-    what: &'static str,
-    ctx: &str,
-    out: &mut Vec<usize>,
-) -> Result<()> {
-    let stored = dtype_of(ds, ctx)?;
-    let bad = |value: i128| SparseError::BadInteger { what, value };
-    out.clear();
+/// Reads the integer dataset `name` of `g` as non-negative `usize`s.
+fn read_indices(g: &Group, name: &'static str, ctx: &str) -> Result<Vec<usize>> {
+    let ds = dataset(g, name, ctx)?;
+    let stored = dtype_of(&ds, ctx)?;
+    let bad = |value: i128| SparseError::BadInteger { what: name, value };
     match stored.kind() {
-        'i' => {
-            let v: Vec<i64> = match range {
-                None => ds.read_raw::<i64>(),
-                Some(r) => ds
-                    .read_slice_1d::<i64, _>(r)
-                    .map(|a| a.into_raw_vec_and_offset().0),
-            }
-            .map_err(h5err(ctx))?;
-            out.reserve(v.len());
-            for x in v {
-                out.push(usize::try_from(x).map_err(|_| bad(i128::from(x)))?);
-            }
-        }
-        'u' => {
-            let v: Vec<u64> = match range {
-                None => ds.read_raw::<u64>(),
-                Some(r) => ds
-                    .read_slice_1d::<u64, _>(r)
-                    .map(|a| a.into_raw_vec_and_offset().0),
-            }
-            .map_err(h5err(ctx))?;
-            out.reserve(v.len());
-            for x in v {
-                out.push(usize::try_from(x).map_err(|_| bad(i128::from(x)))?);
-            }
-        }
-        _ => {
-            return Err(SparseError::Unsupported {
-                file: ctx.to_string(),
-                reason: format!("dataset {} holds {stored}, expected integers", ds.name()),
-            });
-        }
+        'i' => read_nonnegative::<i64>(&ds, ctx, bad),
+        'u' => read_nonnegative::<u64>(&ds, ctx, bad),
+        _ => Err(SparseError::Unsupported {
+            file: ctx.to_string(),
+            reason: format!("dataset {} holds {stored}, expected integers", ds.name()),
+        }),
     }
-    Ok(())
+}
+
+/// Reads an integer dataset as `I` and converts the values to `usize`s, or
+/// `bad(value)` for the first one that is negative or too large.
+fn read_nonnegative<I>(
+    ds: &Dataset,
+    ctx: &str,
+    bad: impl Fn(i128) -> SparseError,
+) -> Result<Vec<usize>>
+where
+    I: hdf5::H5Type + Copy + Into<i128> + TryInto<usize>,
+{
+    let v: Vec<I> = ds.read_raw::<I>().map_err(h5err(ctx))?;
+    v.into_iter()
+        .map(|x| x.try_into().map_err(|_| bad(x.into())))
+        .collect()
 }
 
 fn read_string_attr(g: &Group, name: &str, ctx: &str) -> Result<String> {
@@ -359,22 +342,8 @@ pub fn anndata_info(parent: &Group, name: &str) -> Result<AnnDataInfo> {
 pub fn read_anndata<T: Element>(parent: &Group, name: &str) -> Result<AnySparse<T>> {
     let (g, format, shape, ctx) = open_group(parent, name)?;
     let data = read_values::<T>(&dataset(&g, "data", &ctx)?, None, &ctx)?;
-    let mut indices = Vec::new();
-    read_indices(
-        &dataset(&g, "indices", &ctx)?,
-        None,
-        "indices",
-        &ctx,
-        &mut indices,
-    )?;
-    let mut indptr = Vec::new();
-    read_indices(
-        &dataset(&g, "indptr", &ctx)?,
-        None,
-        "indptr",
-        &ctx,
-        &mut indptr,
-    )?;
+    let indices = read_indices(&g, "indices", &ctx)?;
+    let indptr = read_indices(&g, "indptr", &ctx)?;
     Ok(match format {
         Format::Csc => AnySparse::Csc(CscMatrix::new(shape, indptr, indices, data)?),
         _ => AnySparse::Csr(CsrMatrix::new(shape, indptr, indices, data)?),
@@ -595,14 +564,7 @@ impl<T: Element> H5CsrRows<T> {
         }
         let nnz = one_dim(&data, &ctx)?;
         let n_idx = one_dim(&indices, &ctx)?;
-        let mut indptr = Vec::new();
-        read_indices(
-            &dataset(&g, "indptr", &ctx)?,
-            None,
-            "indptr",
-            &ctx,
-            &mut indptr,
-        )?;
+        let indptr = read_indices(&g, "indptr", &ctx)?;
         // The pointer and the lengths now; column indices per block as they are read.
         validate_indptr(shape[0], &indptr, n_idx)?;
         if n_idx != nnz {
@@ -657,14 +619,7 @@ impl<T: Element> H5CsrRows<T> {
     }
 
     fn read_block(&self, row0: usize, nrows: usize, out: &mut CsrBlock<T>) -> Result<()> {
-        let rows = self.shape[0];
-        if row0.checked_add(nrows).is_none_or(|end| end > rows) {
-            return Err(SparseError::Core(ooc_core::Error::OutOfBounds {
-                start: vec![row0, 0],
-                shape: vec![nrows, self.shape[1]],
-                array: self.shape.to_vec(),
-            }));
-        }
+        check_row_range(self.shape, row0, nrows).map_err(SparseError::Core)?;
         let (s, e) = (self.indptr[row0], self.indptr[row0 + nrows]);
         out.row0 = row0;
         out.indptr.clear();

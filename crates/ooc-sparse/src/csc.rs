@@ -5,10 +5,10 @@
 use ndarray::Array2;
 use ooc_core::{Element, Footprint, Par};
 
-use crate::csr::{CsrMatrix, check_spmv, dense_zeros, validate_compressed};
+use crate::csr::{CsrMatrix, check_spmv, dense_zeros};
 use crate::error::Result;
 use crate::format::SparseMatrix;
-use crate::index::{Idx, IndexSlice, IndexVec, with_indices};
+use crate::index::{Idx, IndexSlice, with_indices};
 use crate::parallel;
 
 /// A sparse matrix in compressed sparse column form.
@@ -39,16 +39,8 @@ impl<T: Element> CscMatrix<T> {
         indices: Vec<usize>,
         data: Vec<T>,
     ) -> Result<Self> {
-        let canonical =
-            validate_compressed(shape[1], shape[0], &indptr, &indices, data.len(), "row")?;
         Ok(CscMatrix {
-            t: CsrMatrix {
-                shape: [shape[1], shape[0]],
-                indptr,
-                indices: IndexVec::from_usize(indices, shape[0]),
-                data,
-                canonical,
-            },
+            t: CsrMatrix::checked([shape[1], shape[0]], indptr, indices, data, "row")?,
         })
     }
 

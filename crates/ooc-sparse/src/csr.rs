@@ -213,18 +213,7 @@ fn sort_and_sum<T: Element, I: Idx, J: Idx>(
                 .zip(data[w[0]..w[1]].iter().copied()),
         );
         row.sort_by_key(|e| e.0);
-        let row_start = out_idx.len();
-        for &(j, v) in &row {
-            let j = J::from_ix(j.ix());
-            if out_idx.len() > row_start && out_idx.last() == Some(&j) {
-                if let Some(last) = out_data.last_mut() {
-                    *last += v;
-                }
-            } else {
-                out_idx.push(j);
-                out_data.push(v);
-            }
-        }
+        append_summed(row.iter().copied(), out_idx, out_data);
         out_ptr.push(out_idx.len());
     }
 }
@@ -240,19 +229,33 @@ fn sum_duplicates<T: Element, I: Idx, J: Idx>(
 ) {
     out_ptr.push(0);
     for w in indptr.windows(2) {
-        let row_start = out_idx.len();
-        for (&j, &v) in indices[w[0]..w[1]].iter().zip(&data[w[0]..w[1]]) {
-            let j = J::from_ix(j.ix());
-            if out_idx.len() > row_start && out_idx.last() == Some(&j) {
-                if let Some(last) = out_data.last_mut() {
-                    *last += v;
-                }
-            } else {
-                out_idx.push(j);
-                out_data.push(v);
-            }
-        }
+        let entries = indices[w[0]..w[1]].iter().copied();
+        append_summed(
+            entries.zip(data[w[0]..w[1]].iter().copied()),
+            out_idx,
+            out_data,
+        );
         out_ptr.push(out_idx.len());
+    }
+}
+
+/// Appends one major slice's entries, sorted by index, summing runs of equal indices.
+fn append_summed<T: Element, I: Idx, J: Idx>(
+    entries: impl Iterator<Item = (I, T)>,
+    out_idx: &mut Vec<J>,
+    out_data: &mut Vec<T>,
+) {
+    let slice_start = out_idx.len();
+    for (j, v) in entries {
+        let j = J::from_ix(j.ix());
+        if out_idx.len() > slice_start && out_idx.last() == Some(&j) {
+            if let Some(last) = out_data.last_mut() {
+                *last += v;
+            }
+        } else {
+            out_idx.push(j);
+            out_data.push(v);
+        }
     }
 }
 
@@ -415,6 +418,25 @@ pub(crate) fn check_spmv<T>(shape: [usize; 2], x: &[T], y: &[T]) -> Result<()> {
     Ok(())
 }
 
+/// Checks that rows `row0..row0 + nrows` lie inside a matrix of `shape`.
+///
+/// # Errors
+/// [`ooc_core::Error::OutOfBounds`] naming the requested rows and the shape.
+pub(crate) fn check_row_range(
+    shape: [usize; 2],
+    row0: usize,
+    nrows: usize,
+) -> ooc_core::Result<()> {
+    if row0.checked_add(nrows).is_none_or(|end| end > shape[0]) {
+        return Err(ooc_core::Error::OutOfBounds {
+            start: vec![row0, 0],
+            shape: vec![nrows, shape[1]],
+            array: shape.to_vec(),
+        });
+    }
+    Ok(())
+}
+
 /// A zeroed dense array of `shape`, or an error when its size overflows.
 pub(crate) fn dense_zeros<T: Element>(shape: [usize; 2]) -> Result<Array2<T>> {
     let [rows, cols] = shape;
@@ -446,15 +468,7 @@ impl<T: Element> CsrMatrix<T> {
         indices: Vec<usize>,
         data: Vec<T>,
     ) -> Result<Self> {
-        let canonical =
-            validate_compressed(shape[0], shape[1], &indptr, &indices, data.len(), "column")?;
-        Ok(CsrMatrix {
-            shape,
-            indptr,
-            indices: IndexVec::from_usize(indices, shape[1]),
-            data,
-            canonical,
-        })
+        Self::checked(shape, indptr, indices, data, "column")
     }
 
     /// As [`CsrMatrix::new`] with 32-bit column indices (scipy's `int32`), kept without a
@@ -468,15 +482,38 @@ impl<T: Element> CsrMatrix<T> {
         indices: Vec<u32>,
         data: Vec<T>,
     ) -> Result<Self> {
+        Self::checked(shape, indptr, indices, data, "column")
+    }
+
+    /// Checks the structure of three CSR arrays and assembles the matrix; `what` names
+    /// the minor axis in errors (`"row"` when the result is a CSC matrix's transpose).
+    pub(crate) fn checked<I: Idx>(
+        shape: [usize; 2],
+        indptr: Vec<usize>,
+        indices: Vec<I>,
+        data: Vec<T>,
+        what: &'static str,
+    ) -> Result<Self> {
         let canonical =
-            validate_compressed(shape[0], shape[1], &indptr, &indices, data.len(), "column")?;
-        Ok(CsrMatrix {
+            validate_compressed(shape[0], shape[1], &indptr, &indices, data.len(), what)?;
+        Ok(Self::assemble(shape, indptr, indices, data, canonical))
+    }
+
+    /// The matrix of parts already checked, storing the indices at their width.
+    fn assemble<I: Idx>(
+        shape: [usize; 2],
+        indptr: Vec<usize>,
+        indices: Vec<I>,
+        data: Vec<T>,
+        canonical: bool,
+    ) -> Self {
+        CsrMatrix {
             shape,
             indptr,
-            indices: IndexVec::from_u32(indices, shape[1]),
+            indices: IndexVec::from_vec(indices, shape[1]),
             data,
             canonical,
-        })
+        }
     }
 
     /// Assembles a matrix from parts already known to be valid CSR (the crate's own
@@ -492,13 +529,22 @@ impl<T: Element> CsrMatrix<T> {
                 .is_ok()
         );
         let canonical = rows_strictly_increasing(&indptr, &indices);
-        CsrMatrix {
-            shape,
-            indptr,
-            indices: IndexVec::from_usize(indices, shape[1]),
-            data,
-            canonical,
-        }
+        Self::assemble(shape, indptr, indices, data, canonical)
+    }
+
+    /// As [`CsrMatrix::from_valid_parts`] for parts whose rows are already strictly
+    /// increasing (conversions from row-sorted formats), without checking them again.
+    pub(crate) fn from_canonical_parts(
+        shape: [usize; 2],
+        indptr: Vec<usize>,
+        indices: Vec<usize>,
+        data: Vec<T>,
+    ) -> Self {
+        debug_assert!(
+            validate_compressed(shape[0], shape[1], &indptr, &indices, data.len(), "column")
+                .is_ok_and(|canonical| canonical)
+        );
+        Self::assemble(shape, indptr, indices, data, true)
     }
 
     /// A matrix of `shape` with no stored entries.
@@ -779,14 +825,7 @@ impl<T: Element> ReadSparseRows<T> for CsrMatrix<T> {
     }
 
     fn read_rows(&self, row0: usize, nrows: usize, out: &mut CsrBlock<T>) -> ooc_core::Result<()> {
-        let rows = self.shape[0];
-        if row0.checked_add(nrows).is_none_or(|end| end > rows) {
-            return Err(ooc_core::Error::OutOfBounds {
-                start: vec![row0, 0],
-                shape: vec![nrows, self.shape[1]],
-                array: self.shape.to_vec(),
-            });
-        }
+        check_row_range(self.shape, row0, nrows)?;
         out.clear();
         out.row0 = row0;
         let base = self.indptr[row0];

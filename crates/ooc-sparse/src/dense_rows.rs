@@ -11,6 +11,7 @@ use std::sync::Mutex;
 
 use ooc_core::{CsrBlock, Element, MemoryBudget, ReadBlock, ReadSparseRows, Region};
 
+use crate::csr::check_row_range;
 use crate::error::{Result, SparseError};
 
 /// The non-zero entries of a dense 2-D array, read through [`ReadSparseRows`].
@@ -120,14 +121,7 @@ impl<T: Element, A: ReadBlock<T> + ?Sized> ReadSparseRows<T> for DenseNonzeros<'
     }
 
     fn read_rows(&self, row0: usize, nrows: usize, out: &mut CsrBlock<T>) -> ooc_core::Result<()> {
-        let rows = self.shape[0];
-        if row0.checked_add(nrows).is_none_or(|end| end > rows) {
-            return Err(ooc_core::Error::OutOfBounds {
-                start: vec![row0, 0],
-                shape: vec![nrows, self.shape[1]],
-                array: self.shape.to_vec(),
-            });
-        }
+        check_row_range(self.shape, row0, nrows)?;
         out.clear();
         out.row0 = row0;
         out.indptr.push(0);

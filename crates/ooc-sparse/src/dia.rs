@@ -11,7 +11,6 @@ use crate::alloc;
 use crate::csr::{CsrMatrix, check_spmv, dense_zeros};
 use crate::error::{Result, SparseError};
 use crate::format::SparseMatrix;
-use crate::index::IndexVec;
 
 /// Largest DIA data array [`DiaMatrix::from_csr`] builds: 1 GiB.
 pub const DIA_DEFAULT_LIMIT: usize = 1 << 30;
@@ -228,13 +227,9 @@ impl<T: Element> SparseMatrix<T> for DiaMatrix<T> {
             }
             indptr.push(indices.len());
         }
-        Ok(CsrMatrix {
-            shape: self.shape,
-            indptr,
-            indices: IndexVec::from_usize(indices, self.shape[1]),
-            data,
-            canonical: true,
-        })
+        Ok(CsrMatrix::from_canonical_parts(
+            self.shape, indptr, indices, data,
+        ))
     }
 
     fn to_dense(&self) -> Result<Array2<T>> {

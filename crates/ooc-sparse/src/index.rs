@@ -16,6 +16,9 @@ pub(crate) trait Idx:
     fn ix(self) -> usize;
     /// `i` in this type; callers guarantee it fits (it is below the dimension).
     fn from_ix(i: usize) -> Self;
+    /// Stores `v` (every value below `bound`) at the width `bound` calls for, without a
+    /// copy when it already has that width.
+    fn store(v: Vec<Self>, bound: usize) -> IndexVec;
 }
 
 impl Idx for u32 {
@@ -29,6 +32,13 @@ impl Idx for u32 {
         debug_assert!(u32::try_from(i).is_ok());
         i as u32
     }
+    fn store(v: Vec<Self>, bound: usize) -> IndexVec {
+        if narrow_fits(bound) {
+            IndexVec::Narrow(v)
+        } else {
+            IndexVec::Wide(v.iter().map(|&j| j.ix()).collect())
+        }
+    }
 }
 
 impl Idx for usize {
@@ -39,6 +49,13 @@ impl Idx for usize {
     #[inline(always)]
     fn from_ix(i: usize) -> Self {
         i
+    }
+    fn store(v: Vec<Self>, bound: usize) -> IndexVec {
+        if narrow_fits(bound) {
+            IndexVec::Narrow(v.iter().map(|&j| u32::from_ix(j)).collect())
+        } else {
+            IndexVec::Wide(v)
+        }
     }
 }
 
@@ -82,21 +99,8 @@ pub(crate) use {with_indices, with_slice};
 
 impl IndexVec {
     /// Stores `v` (every value below `bound`) at the width `bound` calls for.
-    pub(crate) fn from_usize(v: Vec<usize>, bound: usize) -> Self {
-        if narrow_fits(bound) {
-            IndexVec::Narrow(v.iter().map(|&j| u32::from_ix(j)).collect())
-        } else {
-            IndexVec::Wide(v)
-        }
-    }
-
-    /// Stores `v` (every value below `bound`) at the width `bound` calls for.
-    pub(crate) fn from_u32(v: Vec<u32>, bound: usize) -> Self {
-        if narrow_fits(bound) {
-            IndexVec::Narrow(v)
-        } else {
-            IndexVec::Wide(v.iter().map(|&j| j.ix()).collect())
-        }
+    pub(crate) fn from_vec<I: Idx>(v: Vec<I>, bound: usize) -> Self {
+        I::store(v, bound)
     }
 
     /// `len` zeros at the width `bound` calls for, or an error when they cannot be

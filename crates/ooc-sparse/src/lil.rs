@@ -9,7 +9,6 @@ use rayon::prelude::*;
 use crate::csr::{CsrMatrix, check_spmv, dense_zeros, sparse_dot};
 use crate::error::{Result, SparseError};
 use crate::format::SparseMatrix;
-use crate::index::IndexVec;
 use crate::parallel;
 
 /// A sparse matrix as per-row sorted lists of columns and values (no duplicates).
@@ -179,13 +178,9 @@ impl<T: Element> SparseMatrix<T> for LilMatrix<T> {
             data.extend_from_slice(v);
             indptr.push(indices.len());
         }
-        Ok(CsrMatrix {
-            shape: self.shape,
-            indptr,
-            indices: IndexVec::from_usize(indices, self.shape[1]),
-            data,
-            canonical: true,
-        })
+        Ok(CsrMatrix::from_canonical_parts(
+            self.shape, indptr, indices, data,
+        ))
     }
 
     fn to_dense(&self) -> Result<Array2<T>> {

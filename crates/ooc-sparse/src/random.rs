@@ -24,7 +24,6 @@ use rayon::prelude::*;
 use crate::csr::CsrMatrix;
 use crate::error::{Result, SparseError};
 use crate::format::{AnySparse, Format};
-use crate::index::IndexVec;
 use crate::parallel;
 
 /// Pieces of the position range at most this long choose positions with a bitmap.
@@ -171,13 +170,12 @@ pub fn random_csr<T: Element>(
             positions.chunks_mut(COL_CHUNK).enumerate().for_each(to_col);
         }
     })?;
-    Ok(CsrMatrix {
-        shape: [rows, cols],
+    Ok(CsrMatrix::from_canonical_parts(
+        [rows, cols],
         indptr,
-        indices: IndexVec::from_usize(positions, cols),
-        data: values,
-        canonical: true,
-    })
+        positions,
+        values,
+    ))
 }
 
 /// A PCG stream for tree node `id`; `salt` separates split streams from piece streams.

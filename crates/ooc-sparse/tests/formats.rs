@@ -258,22 +258,18 @@ fn check_parallel_spmv<T: Element>() {
         .collect();
     let dense = a.to_dense().unwrap();
     let reference = dense_mv(&dense.view(), &x);
-    let formats = [
-        Format::Csr,
-        Format::Csc,
-        Format::Coo,
-        Format::Bsr,
-        Format::Lil,
-        Format::Dok,
-    ]
-    .map(|f| {
-        (
-            f.name().to_string(),
-            AnySparse::from_csr(a.clone(), f).unwrap(),
-        )
-    });
+    // DIA would store 9,000 + 40 mostly empty diagonals: left out.
+    let formats = Format::ALL
+        .into_iter()
+        .filter(|&f| f != Format::Dia)
+        .map(|f| {
+            (
+                f.name().to_string(),
+                AnySparse::from_csr(a.clone(), f).unwrap(),
+            )
+        });
     let bsr = AnySparse::Bsr(BsrMatrix::from_csr(&a, [4, 3]).unwrap());
-    for (name, m) in formats.into_iter().chain([("bsr[4, 3]".to_string(), bsr)]) {
+    for (name, m) in formats.chain([("bsr[4, 3]".to_string(), bsr)]) {
         let mut seq = vec![T::default(); 40];
         m.spmv(&x, &mut seq, Par::Seq).unwrap();
         for threads in [2, 3] {
