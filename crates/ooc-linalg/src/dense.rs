@@ -12,7 +12,7 @@ use crate::operation::{Operation, matrix_shape, plan};
 use crate::options::Options;
 
 /// The blocks of a dense 2-D array under a plan, lent as views when the backend can.
-pub(crate) struct Dense<'a, T: Element, A> {
+struct Dense<'a, T: Element, A> {
     a: &'a A,
     view: Option<&'a dyn ViewBlock<T>>,
     regions: Vec<Region>,
@@ -20,7 +20,7 @@ pub(crate) struct Dense<'a, T: Element, A> {
 }
 
 impl<'a, T: Element, A: ReadBlock<T>> Dense<'a, T, A> {
-    pub(crate) fn new(a: &'a A, plan: &BlockPlan) -> Self {
+    fn new(a: &'a A, plan: &BlockPlan) -> Self {
         let [br, bc] = plan.block_shape();
         Dense {
             a,
@@ -28,16 +28,6 @@ impl<'a, T: Element, A: ReadBlock<T>> Dense<'a, T, A> {
             regions: plan.blocks().collect(),
             buf_len: br * bc,
         }
-    }
-
-    /// Start row, start column, rows and columns of block `i`.
-    pub(crate) fn rect(&self, i: usize) -> [usize; 4] {
-        let r = &self.regions[i];
-        [r.start[0], r.start[1], r.shape[0], r.shape[1]]
-    }
-
-    pub(crate) fn region(&self, i: usize) -> &Region {
-        &self.regions[i]
     }
 }
 
@@ -75,6 +65,46 @@ impl<T: Element, A: ReadBlock<T>> Source for Dense<'_, T, A> {
     }
 }
 
+/// Start row, start column, rows and columns of a 2-D block.
+pub(crate) fn rect(r: &Region) -> [usize; 4] {
+    [r.start[0], r.start[1], r.shape[0], r.shape[1]]
+}
+
+/// Plans `op` on the dense matrix `a` and streams its blocks through the scheduler.
+///
+/// `compute` turns a block (its region and elements) into a partial result: one per
+/// slot in flight, each `part_len(block_shape)` values starting at `init`. `combine`
+/// takes block `i`'s partial, in block order. The caller checks `a`'s shape and element
+/// type first.
+pub(crate) fn stream<T, A, S>(
+    op: &Operation,
+    a: &A,
+    opts: &Options,
+    init: S,
+    part_len: impl FnOnce([usize; 2]) -> usize,
+    compute: impl Fn(&Region, &[T], &mut [S]) -> Result<()> + Sync,
+    mut combine: impl FnMut(usize, &Region, &[S]) -> Result<()> + Send,
+) -> Result<()>
+where
+    T: Element,
+    A: ReadBlock<T>,
+    S: Clone + Send,
+{
+    let s = plan(op, a, opts)?;
+    let src = Dense::new(a, &s.plan);
+    let len = part_len(s.plan.block_shape());
+    let parts: Vec<Vec<S>> = (0..s.slots.max(1))
+        .map(|_| vec![init.clone(); len])
+        .collect();
+    run(
+        &src,
+        opts,
+        parts,
+        |i, data, part: &mut Vec<S>| compute(&src.regions[i], data, part),
+        |i, part| combine(i, &src.regions[i], part),
+    )
+}
+
 /// Checks that `a` holds `T`, so a mismatch is reported before any work.
 pub(crate) fn check_dtype<T: Element>(a: &dyn ooc_core::ArrayMeta) -> Result<()> {
     if a.dtype() == T::DTYPE {
@@ -103,8 +133,25 @@ fn mismatch(
     }
 }
 
-fn partials<T: Element>(slots: usize, len: usize) -> Vec<Vec<T>> {
-    (0..slots.max(1)).map(|_| vec![T::default(); len]).collect()
+/// Checks the operands of `y = A·x` (of `y = Aᵀ·x` when `transposed`) and zeroes `y`.
+fn start_vector_product<T: Element>(
+    op: &'static str,
+    a: &dyn ooc_core::ArrayMeta,
+    x: &[T],
+    y: &mut [T],
+    transposed: bool,
+) -> Result<()> {
+    let [m, n] = matrix_shape(op, a.shape())?;
+    let (x_len, y_len) = if transposed { (m, n) } else { (n, m) };
+    if x.len() != x_len {
+        return Err(mismatch(op, a.shape(), "x", &[x.len()]));
+    }
+    if y.len() != y_len {
+        return Err(mismatch(op, a.shape(), "y", &[y.len()]));
+    }
+    check_dtype::<T>(a)?;
+    y.fill(T::default());
+    Ok(())
 }
 
 /// `y = A·x` for a `rows × cols` matrix `A` streamed block by block from any backend.
@@ -132,29 +179,20 @@ fn partials<T: Element>(slots: usize, len: usize) -> Vec<Vec<T>> {
 /// elements; [`LinalgError::BudgetTooSmall`] with the minimum; the backend's read errors
 /// (as [`LinalgError::Backend`]), after which `y` holds no meaningful result.
 pub fn gemv<T: Scalar, A: ReadBlock<T>>(a: &A, x: &[T], y: &mut [T], opts: &Options) -> Result<()> {
-    let [m, n] = matrix_shape("gemv", a.shape())?;
-    if x.len() != n {
-        return Err(mismatch("gemv", a.shape(), "x", &[x.len()]));
-    }
-    if y.len() != m {
-        return Err(mismatch("gemv", a.shape(), "y", &[y.len()]));
-    }
-    check_dtype::<T>(a)?;
-    y.fill(T::default());
-    let s = plan(&Operation::Gemv, a, opts)?;
-    let src = Dense::new(a, &s.plan);
-    let parts = partials::<T>(s.slots, s.plan.block_shape()[0]);
-    run(
-        &src,
+    start_vector_product("gemv", a, x, y, false)?;
+    stream(
+        &Operation::Gemv,
+        a,
         opts,
-        parts,
-        |i, data, part: &mut Vec<T>| {
-            let [_, c0, nr, nc] = src.rect(i);
+        T::default(),
+        |[br, _]| br,
+        |r, data, part| {
+            let [_, c0, nr, nc] = rect(r);
             T::gemv_block(data, &x[c0..c0 + nc], &mut part[..nr]);
             Ok(())
         },
-        |i, part| {
-            let [r0, c0, nr, _] = src.rect(i);
+        |_, r, part| {
+            let [r0, c0, nr, _] = rect(r);
             let out = &mut y[r0..r0 + nr];
             if c0 == 0 {
                 out.copy_from_slice(&part[..nr]);
@@ -194,31 +232,22 @@ pub fn gemv_t<T: Scalar, A: ReadBlock<T>>(
     y: &mut [T],
     opts: &Options,
 ) -> Result<()> {
-    let [m, n] = matrix_shape("gemv_t", a.shape())?;
-    if x.len() != m {
-        return Err(mismatch("gemv_t", a.shape(), "x", &[x.len()]));
-    }
-    if y.len() != n {
-        return Err(mismatch("gemv_t", a.shape(), "y", &[y.len()]));
-    }
-    check_dtype::<T>(a)?;
-    y.fill(T::default());
-    let s = plan(&Operation::GemvT, a, opts)?;
-    let src = Dense::new(a, &s.plan);
-    let parts = partials::<T>(s.slots, s.plan.block_shape()[1]);
-    run(
-        &src,
+    start_vector_product("gemv_t", a, x, y, true)?;
+    stream(
+        &Operation::GemvT,
+        a,
         opts,
-        parts,
-        |i, data, part: &mut Vec<T>| {
-            let [r0, _, nr, nc] = src.rect(i);
+        T::default(),
+        |[_, bc]| bc,
+        |r, data, part| {
+            let [r0, _, nr, nc] = rect(r);
             let part = &mut part[..nc];
             part.fill(T::default());
             T::gemv_t_block(data, &x[r0..r0 + nr], part);
             Ok(())
         },
-        |i, part| {
-            let [_, c0, _, nc] = src.rect(i);
+        |_, r, part| {
+            let [_, c0, _, nc] = rect(r);
             for (o, &p) in y[c0..c0 + nc].iter_mut().zip(part.iter()) {
                 *o = o.plus(p);
             }
@@ -268,26 +297,25 @@ pub fn gemm<T: Scalar, A: ReadBlock<T>>(
     if k == 0 {
         return Ok(());
     }
-    let s = plan(&Operation::Gemm { k }, a, opts)?;
     let bt: Vec<T> = b.t().iter().copied().collect();
-    let src = Dense::new(a, &s.plan);
-    let br = s.plan.block_shape()[0];
-    let parts = partials::<T>(s.slots, br * k);
-    run(
-        &src,
+    // Each partial holds `k` columns of a block's rows, one after another.
+    stream(
+        &Operation::Gemm { k },
+        a,
         opts,
-        parts,
-        |i, data, part: &mut Vec<T>| {
-            let [_, c0, nr, nc] = src.rect(i);
-            for (j, col) in part.chunks_exact_mut(br).enumerate() {
+        T::default(),
+        |[br, _]| br * k,
+        |r, data, part| {
+            let [_, c0, nr, nc] = rect(r);
+            for (j, col) in part.chunks_exact_mut(part.len() / k).enumerate() {
                 let bj = &bt[j * n + c0..j * n + c0 + nc];
                 T::gemv_block(data, bj, &mut col[..nr]);
             }
             Ok(())
         },
-        |i, part| {
-            let [r0, c0, nr, _] = src.rect(i);
-            for (j, col) in part.chunks_exact(br).enumerate() {
+        |_, r, part| {
+            let [r0, c0, nr, _] = rect(r);
+            for (j, col) in part.chunks_exact(part.len() / k).enumerate() {
                 let mut cj = c.column_mut(j);
                 for (o, &p) in cj.iter_mut().skip(r0).take(nr).zip(col) {
                     *o = if c0 == 0 { p } else { o.plus(p) };

@@ -3,10 +3,9 @@
 
 use ooc_core::{Element, ReadBlock, Region, WriteBlock};
 
-use crate::dense::{Dense, check_dtype};
-use crate::engine::run;
+use crate::dense::{check_dtype, stream};
 use crate::error::{LinalgError, Result};
-use crate::operation::{Operation, matrix_shape, plan};
+use crate::operation::{Operation, matrix_shape};
 use crate::options::Options;
 
 /// Reads `src` block by block, calls `f(region, input, output)` on each block (in
@@ -55,23 +54,17 @@ where
     let op = Operation::Map {
         out_elem_size: std::mem::size_of::<U>(),
     };
-    let s = plan(&op, src, opts)?;
-    let blocks = Dense::new(src, &s.plan);
-    let [br, bc] = s.plan.block_shape();
-    let parts: Vec<Vec<U>> = (0..s.slots.max(1))
-        .map(|_| vec![U::default(); br * bc])
-        .collect();
-    run(
-        &blocks,
+    stream(
+        &op,
+        src,
         opts,
-        parts,
-        |i, data, out: &mut Vec<U>| {
-            let region = blocks.region(i);
+        U::default(),
+        |[br, bc]| br * bc,
+        |region, data, out| {
             f(region, data, &mut out[..region.len()]);
             Ok(())
         },
-        |i, out| {
-            let region = blocks.region(i);
+        |_, region, out| {
             sink.write_region(region, &out[..region.len()])?;
             Ok(())
         },

@@ -7,11 +7,10 @@
 
 use ooc_core::ReadBlock;
 
-use crate::dense::{Dense, check_dtype};
-use crate::engine::run;
+use crate::dense::{check_dtype, rect, stream};
 use crate::error::{LinalgError, Result};
 use crate::kernels::Scalar;
-use crate::operation::{Along, Operation, matrix_shape, plan};
+use crate::operation::{Along, Operation, matrix_shape};
 use crate::options::Options;
 
 /// Which vector norm [`norm`] computes.
@@ -49,28 +48,21 @@ where
         Along::Cols => n,
     };
     let mut out = vec![init; len];
-    let s = plan(
+    stream(
         &Operation::Reduce {
             along,
             acc_size: std::mem::size_of::<S>(),
         },
         a,
         opts,
-    )?;
-    let src = Dense::new(a, &s.plan);
-    let [br, bc] = s.plan.block_shape();
-    let part_len = match along {
-        Along::All => 1,
-        Along::Rows => br,
-        Along::Cols => bc,
-    };
-    let parts: Vec<Vec<S>> = (0..s.slots.max(1)).map(|_| vec![init; part_len]).collect();
-    run(
-        &src,
-        opts,
-        parts,
-        |i, data, part: &mut Vec<S>| {
-            let [_, _, nr, nc] = src.rect(i);
+        init,
+        |[br, bc]| match along {
+            Along::All => 1,
+            Along::Rows => br,
+            Along::Cols => bc,
+        },
+        |r, data, part| {
+            let [_, _, nr, nc] = rect(r);
             match along {
                 Along::All => part[0] = data.iter().fold(init, |s, &v| fold(s, v)),
                 Along::Rows => {
@@ -90,8 +82,8 @@ where
             }
             Ok(())
         },
-        |i, part| {
-            let [r0, c0, nr, nc] = src.rect(i);
+        |i, r, part| {
+            let [r0, c0, nr, nc] = rect(r);
             let (dst, first) = match along {
                 Along::All => (&mut out[..], i == 0),
                 Along::Rows => (&mut out[r0..r0 + nr], c0 == 0),
