@@ -67,7 +67,7 @@ enum Storage {
 /// Refuses shapes ndarray cannot view: those whose non-zero extents multiply past
 /// `isize::MAX` bytes even though a zero extent leaves them empty (`[usize::MAX, 0]`).
 /// `checked_bytes` counts such a shape as 0 bytes; without this check `view` panicked.
-pub(crate) fn check_viewable(shape: &[usize], elem_size: usize) -> Result<()> {
+fn check_viewable(shape: &[usize], elem_size: usize) -> Result<()> {
     let nonzero: Vec<usize> = shape.iter().copied().filter(|&d| d != 0).collect();
     if checked_bytes(&nonzero, elem_size).is_err() {
         return Err(ooc_core::Error::ShapeOverflow {
@@ -77,6 +77,30 @@ pub(crate) fn check_viewable(shape: &[usize], elem_size: usize) -> Result<()> {
         .into());
     }
     Ok(())
+}
+
+/// Bytes of `shape` elements of `T`, for a shape that can be mapped and viewed.
+pub(crate) fn data_bytes<T: Element>(shape: &[usize]) -> Result<usize> {
+    let bytes = checked_bytes(shape, T::DTYPE.size())?;
+    check_viewable(shape, T::DTYPE.size())?;
+    Ok(bytes)
+}
+
+/// The file offset one past `bytes` bytes of `T` stored `offset` bytes into a file, for
+/// an offset that suits `T`'s alignment.
+pub(crate) fn data_end<T: Element>(offset: u64, bytes: usize) -> Result<u64> {
+    let align = std::mem::align_of::<T>();
+    if !offset.is_multiple_of(align as u64) {
+        return Err(MmapError::Misaligned {
+            offset,
+            dtype: T::DTYPE,
+            align,
+        });
+    }
+    u64::try_from(bytes)
+        .ok()
+        .and_then(|b| offset.checked_add(b))
+        .ok_or(MmapError::OffsetOverflow { offset, bytes })
 }
 
 impl<T: Element> MmapArray<T> {
@@ -91,20 +115,8 @@ impl<T: Element> MmapArray<T> {
         offset: u64,
         mode: Mode,
     ) -> Result<Self> {
-        let bytes = checked_bytes(&shape, T::DTYPE.size())?;
-        check_viewable(&shape, T::DTYPE.size())?;
-        let align = std::mem::align_of::<T>();
-        if !offset.is_multiple_of(align as u64) {
-            return Err(MmapError::Misaligned {
-                offset,
-                dtype: T::DTYPE,
-                align,
-            });
-        }
-        let end = u64::try_from(bytes)
-            .ok()
-            .and_then(|b| offset.checked_add(b))
-            .ok_or(MmapError::OffsetOverflow { offset, bytes })?;
+        let bytes = data_bytes::<T>(&shape)?;
+        let end = data_end::<T>(offset, bytes)?;
         if end > file_len {
             return Err(MmapError::FileTooShort {
                 path: path.to_path_buf(),

@@ -16,7 +16,7 @@ use ndarray::{ArrayD, IxDyn, ShapeBuilder};
 use ooc_core::npy::{NpyError, NpyHeader};
 use ooc_core::{ByteOrder, Element};
 
-use crate::array::MmapArray;
+use crate::array::{MmapArray, data_bytes, data_end};
 use crate::error::{MmapError, Result};
 use crate::file::{create_sized, open_existing};
 use crate::mode::Mode;
@@ -180,17 +180,14 @@ impl<T: Element> MmapArray<T> {
             fortran_order,
             shape: shape.to_vec(),
         };
-        let bytes = ooc_core::shape::checked_bytes(shape, T::DTYPE.size())?;
-        crate::array::check_viewable(shape, T::DTYPE.size())?;
+        let bytes = data_bytes::<T>(shape)?;
         let head = header.to_bytes().map_err(|source| MmapError::Npy {
             path: path.to_path_buf(),
             source,
         })?;
+        // The header is padded to a multiple of 64 bytes, which suits every `T`.
         let offset = head.len() as u64;
-        let total = u64::try_from(bytes)
-            .ok()
-            .and_then(|b| offset.checked_add(b))
-            .ok_or(MmapError::OffsetOverflow { offset, bytes })?;
+        let total = data_end::<T>(offset, bytes)?;
         let file = create_sized(path, total, &head)?;
         Self::map_file(
             &file,

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use ooc_core::Element;
 
-use crate::array::MmapArray;
-use crate::error::{MmapError, Result};
+use crate::array::{MmapArray, data_bytes, data_end};
+use crate::error::Result;
 use crate::file::{create_sized, open_existing};
 use crate::layout::RawLayout;
 use crate::mode::Mode;
@@ -59,21 +59,8 @@ impl<T: Element> MmapArray<T> {
     /// [`MmapError::NotAFile`] when it cannot be created.
     pub fn create_raw(path: impl AsRef<Path>, layout: &RawLayout) -> Result<Self> {
         let path = path.as_ref();
-        let bytes = ooc_core::shape::checked_bytes(&layout.shape, T::DTYPE.size())?;
-        crate::array::check_viewable(&layout.shape, T::DTYPE.size())?;
-        let offset = layout.offset;
-        let align = std::mem::align_of::<T>();
-        if !offset.is_multiple_of(align as u64) {
-            return Err(MmapError::Misaligned {
-                offset,
-                dtype: T::DTYPE,
-                align,
-            });
-        }
-        let total = u64::try_from(bytes)
-            .ok()
-            .and_then(|b| offset.checked_add(b))
-            .ok_or(MmapError::OffsetOverflow { offset, bytes })?;
+        let bytes = data_bytes::<T>(&layout.shape)?;
+        let total = data_end::<T>(layout.offset, bytes)?;
         let file = create_sized(path, total, &[])?;
         Self::map_file(
             &file,
@@ -81,7 +68,7 @@ impl<T: Element> MmapArray<T> {
             total,
             layout.shape.clone(),
             layout.fortran_order,
-            offset,
+            layout.offset,
             Mode::Create,
         )
     }
