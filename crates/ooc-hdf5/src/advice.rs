@@ -154,17 +154,7 @@ impl ChunkAdvice {
         chunk: &[usize],
         elem_size: usize,
     ) -> ooc_core::Result<Vec<ChunkWarning>> {
-        let err = |reason| ooc_core::Error::InvalidChunkShape {
-            chunk: chunk.to_vec(),
-            array: shape.to_vec(),
-            reason,
-        };
-        if chunk.len() != shape.len() {
-            return Err(err("chunk rank differs from the dataset's"));
-        }
-        if chunk.contains(&0) {
-            return Err(err("chunk extents must be at least 1"));
-        }
+        check_chunk(chunk, shape, &[])?;
         let chunk_bytes = chunk.iter().fold(elem_size, |a, &c| a.saturating_mul(c));
         let n_chunks = count_chunks(shape, chunk);
         let mut warnings = Vec::new();
@@ -179,6 +169,40 @@ impl ChunkAdvice {
         }
         Ok(warnings)
     }
+}
+
+/// Checks a chunk shape against a dataset's shape and maximum shape (`None` for an
+/// unlimited dimension; dimensions past the end of `max` count as unlimited).
+///
+/// # Errors
+/// [`ooc_core::Error::InvalidChunkShape`] for another rank, a zero, or a chunk larger
+/// than a fixed-size dimension.
+pub(crate) fn check_chunk(
+    chunk: &[usize],
+    shape: &[usize],
+    max: &[Option<usize>],
+) -> ooc_core::Result<()> {
+    let err = |reason| ooc_core::Error::InvalidChunkShape {
+        chunk: chunk.to_vec(),
+        array: shape.to_vec(),
+        reason,
+    };
+    if chunk.len() != shape.len() {
+        return Err(err("chunk rank differs from the dataset's"));
+    }
+    if chunk.contains(&0) {
+        return Err(err("chunk extents must be at least 1"));
+    }
+    if chunk
+        .iter()
+        .zip(max)
+        .any(|(&c, m)| m.is_some_and(|m| c > m))
+    {
+        return Err(err(
+            "chunk is larger than a fixed-size dimension of the dataset",
+        ));
+    }
+    Ok(())
 }
 
 /// Fills extents in the order of `order` (a range, reversed when `start > end`): each

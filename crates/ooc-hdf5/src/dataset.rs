@@ -13,7 +13,7 @@ use hdf5_sys::h5s::{
 };
 use ooc_core::{ByteOrder, DType, Element, Region};
 
-use crate::advice::{AccessPattern, ChunkAdvice};
+use crate::advice::{AccessPattern, ChunkAdvice, check_chunk};
 use crate::attr::{self, AttrValue};
 use crate::error::{Context, Error, Result};
 use crate::file::FileInfo;
@@ -362,37 +362,6 @@ impl<T: Element> DatasetBuilder<T> {
 
 /// Maximum shape and chunk shape of a dataset about to be created.
 type Plan = (Vec<Option<usize>>, Option<Vec<usize>>);
-
-/// Checks a chunk shape against a dataset's shape and maximum shape.
-///
-/// # Errors
-/// [`ooc_core::Error::InvalidChunkShape`] for another rank, a zero, or a chunk larger
-/// than a fixed-size dimension.
-pub(crate) fn check_chunk(chunk: &[usize], shape: &[usize], max: &[Option<usize>]) -> Result<()> {
-    let err = |reason| {
-        Error::Core(ooc_core::Error::InvalidChunkShape {
-            chunk: chunk.to_vec(),
-            array: shape.to_vec(),
-            reason,
-        })
-    };
-    if chunk.len() != shape.len() {
-        return Err(err("chunk rank differs from the dataset's"));
-    }
-    if chunk.contains(&0) {
-        return Err(err("chunk extents must be at least 1"));
-    }
-    if chunk
-        .iter()
-        .zip(max)
-        .any(|(&c, m)| m.is_some_and(|m| c > m))
-    {
-        return Err(err(
-            "chunk is larger than a fixed-size dimension of the dataset",
-        ));
-    }
-    Ok(())
-}
 
 /// A dataset of an open file: its shape and element type, reads and writes of any
 /// hyperslab through the library, resizing, attributes, and [`Dataset::parallel_reader`].

@@ -165,22 +165,30 @@ fn inflate_exact(
     }
 }
 
-/// Undoes HDF5's byte shuffle: byte `j` of element `i` was stored at `j * n + i`; a tail
-/// shorter than one element is stored as is.
-fn unshuffle(src: &[u8], dst: &mut Vec<u8>, elem_size: usize) {
+/// The part HDF5's byte shuffle and its inverse share: sizes `dst` as `src` and copies
+/// the tail shorter than one element as is (the whole of `src` when elements are single
+/// bytes or none fits). Returns the number `n` of whole elements, whose `n * elem_size`
+/// leading bytes are left for the caller to (un)shuffle.
+pub(crate) fn shuffle_frame(src: &[u8], dst: &mut Vec<u8>, elem_size: usize) -> usize {
     set_len(dst, src.len());
     let n = if elem_size > 1 {
         src.len() / elem_size
     } else {
         0
     };
-    if n == 0 {
-        dst.copy_from_slice(src);
-        return;
-    }
     let body = n * elem_size;
-    unshuffle_run(&src[..body], elem_size, 0, &mut dst[..body]);
     dst[body..].copy_from_slice(&src[body..]);
+    n
+}
+
+/// Undoes HDF5's byte shuffle: byte `j` of element `i` was stored at `j * n + i`; a tail
+/// shorter than one element is stored as is.
+fn unshuffle(src: &[u8], dst: &mut Vec<u8>, elem_size: usize) {
+    let n = shuffle_frame(src, dst, elem_size);
+    if n > 0 {
+        let body = n * elem_size;
+        unshuffle_run(&src[..body], elem_size, 0, &mut dst[..body]);
+    }
 }
 
 /// Unshuffles elements `first..first + out.len() / elem_size` of a shuffled chunk whose

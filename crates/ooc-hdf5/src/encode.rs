@@ -5,6 +5,7 @@
 use flate2::{Compress, Compression, FlushCompress, Status};
 
 use crate::dataset::Filter;
+use crate::decode::shuffle_frame;
 
 /// Reusable state for encoding chunks one after another on one thread. Only
 /// [`Filter::Deflate`] and [`Filter::Shuffle`] are understood ([`Encoder::supports`]).
@@ -80,15 +81,8 @@ impl Encoder {
 /// HDF5's byte shuffle: byte `j` of element `i` goes to `j * n + i` (`n` whole elements);
 /// a tail shorter than one element is kept as is. `decode` undoes it.
 pub(crate) fn shuffle(src: &[u8], dst: &mut Vec<u8>, elem_size: usize) {
-    dst.clear();
-    dst.resize(src.len(), 0);
-    let n = if elem_size > 1 {
-        src.len() / elem_size
-    } else {
-        0
-    };
+    let n = shuffle_frame(src, dst, elem_size);
     if n == 0 {
-        dst.copy_from_slice(src);
         return;
     }
     let body = n * elem_size;
@@ -98,7 +92,6 @@ pub(crate) fn shuffle(src: &[u8], dst: &mut Vec<u8>, elem_size: usize) {
             *out = byte;
         }
     }
-    dst[body..].copy_from_slice(&src[body..]);
 }
 
 /// Compresses `src` into one zlib stream in `dst` (as the library's deflate filter does).

@@ -172,10 +172,17 @@ impl Group {
     pub fn group(&self, path: &str) -> Result<Group> {
         let abs = self.resolve(path)?;
         self.expect_kind(&abs, MemberKind::Group)?;
-        let inner = self
-            .inner
-            .group(&abs)
-            .context(|| format!("{}: open group {abs}", self.file.name()))?;
+        self.child_group(self.inner.group(&abs), "open", abs)
+    }
+
+    /// Wraps the group the library opened or created (`doing`) at `abs`.
+    fn child_group(
+        &self,
+        made: hdf5::Result<hdf5::Group>,
+        doing: &str,
+        abs: String,
+    ) -> Result<Group> {
+        let inner = made.context(|| format!("{}: {doing} group {abs}", self.file.name()))?;
         Ok(Group::from_parts(inner, Arc::clone(&self.file), abs))
     }
 
@@ -189,11 +196,7 @@ impl Group {
         let abs = self.resolve(path)?;
         let parent = parent_of(&abs);
         self.expect_kind(parent, MemberKind::Group)?;
-        let inner = self
-            .inner
-            .create_group(&abs)
-            .context(|| format!("{}: create group {abs}", self.file.name()))?;
-        Ok(Group::from_parts(inner, Arc::clone(&self.file), abs))
+        self.child_group(self.inner.create_group(&abs), "create", abs)
     }
 
     /// Creates the group at `path` and any missing parents (`mkdir -p`); existing groups
