@@ -65,6 +65,23 @@ pub enum DType {
     C128,
 }
 
+/// Each type's name as [`DType::name`] prints it and its numpy name, in declaration
+/// order (the order of [`DType::ALL`], so `NAMES[d as usize]` belongs to `d`).
+const NAMES: [(&str, &str); 12] = [
+    ("i8", "int8"),
+    ("i16", "int16"),
+    ("i32", "int32"),
+    ("i64", "int64"),
+    ("u8", "uint8"),
+    ("u16", "uint16"),
+    ("u32", "uint32"),
+    ("u64", "uint64"),
+    ("f32", "float32"),
+    ("f64", "float64"),
+    ("c64", "complex64"),
+    ("c128", "complex128"),
+];
+
 impl DType {
     /// Every element type, in a fixed order.
     pub const ALL: [DType; 12] = [
@@ -118,20 +135,7 @@ impl DType {
     /// The lower-case Rust-like name (`f32`, `c64`, ...).
     #[must_use]
     pub fn name(self) -> &'static str {
-        match self {
-            DType::I8 => "i8",
-            DType::I16 => "i16",
-            DType::I32 => "i32",
-            DType::I64 => "i64",
-            DType::U8 => "u8",
-            DType::U16 => "u16",
-            DType::U32 => "u32",
-            DType::U64 => "u64",
-            DType::F32 => "f32",
-            DType::F64 => "f64",
-            DType::C64 => "c64",
-            DType::C128 => "c128",
-        }
+        NAMES[self as usize].0
     }
 
     /// Parses a name as printed by [`DType::name`], or a numpy name (`float32`, `int8`, ...).
@@ -139,22 +143,12 @@ impl DType {
     /// # Errors
     /// [`Error::UnsupportedDType`] when the name is not one of ours.
     pub fn from_name(name: &str) -> Result<DType> {
-        let found = match name {
-            "i8" | "int8" => DType::I8,
-            "i16" | "int16" => DType::I16,
-            "i32" | "int32" => DType::I32,
-            "i64" | "int64" => DType::I64,
-            "u8" | "uint8" => DType::U8,
-            "u16" | "uint16" => DType::U16,
-            "u32" | "uint32" => DType::U32,
-            "u64" | "uint64" => DType::U64,
-            "f32" | "float32" => DType::F32,
-            "f64" | "float64" => DType::F64,
-            "c64" | "complex64" => DType::C64,
-            "c128" | "complex128" => DType::C128,
-            other => return Err(Error::UnsupportedDType(other.to_string())),
-        };
-        Ok(found)
+        DType::ALL
+            .into_iter()
+            .zip(NAMES)
+            .find(|&(_, (short, numpy))| name == short || name == numpy)
+            .map(|(d, _)| d)
+            .ok_or_else(|| Error::UnsupportedDType(name.to_string()))
     }
 
     /// The numpy type descriptor for this type in `order`, e.g. `<f4`, `|u1`, `>c16`.
@@ -394,6 +388,26 @@ mod tests {
             }
             assert_eq!(DType::from_name(d.name()).unwrap(), d);
         }
+    }
+
+    #[test]
+    fn names_follow_the_declaration_order_and_numpy_names_parse() {
+        for (i, d) in DType::ALL.into_iter().enumerate() {
+            assert_eq!(d as usize, i, "{d:?}");
+            let word = match d.kind() {
+                'i' => "int",
+                'u' => "uint",
+                'f' => "float",
+                _ => "complex",
+            };
+            let numpy = format!("{word}{}", d.size() * 8);
+            assert_eq!(DType::from_name(&numpy).unwrap(), d, "{numpy}");
+            assert_eq!(d.name(), format!("{}{}", d.kind(), d.size() * 8));
+        }
+        assert!(matches!(
+            DType::from_name("float16"),
+            Err(Error::UnsupportedDType(name)) if name == "float16"
+        ));
     }
 
     #[test]
