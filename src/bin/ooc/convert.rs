@@ -22,11 +22,12 @@ use crate::open::{DenseVisit, is_sparse, load_sparse, sparse_desc, with_dense};
 use crate::output::{human_bytes, print_json};
 use crate::source::SourceSpec;
 use crate::stats::{RunFacts, Summarize, measured};
-use crate::{CommonArgs, RawArgs};
+use crate::{CommonArgs, RawArgs, WriteArgs};
 
 /// Arguments of `ooc convert`.
 #[allow(clippy::doc_markdown)] // doc comments are the --help text, shown verbatim
 #[derive(Debug, Args)]
+#[command(mut_arg("force", |a| a.help("Replace DEST if it exists")))]
 pub(crate) struct ConvertArgs {
     /// A file, or FILE.h5:/group/dataset.
     source: String,
@@ -42,12 +43,8 @@ pub(crate) struct ConvertArgs {
     /// Byte-shuffle filter for a new HDF5 dataset.
     #[arg(long)]
     shuffle: bool,
-    /// Replace DEST if it exists.
-    #[arg(long)]
-    force: bool,
-    /// Print JSON instead of text.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    write: WriteArgs,
     #[command(flatten)]
     raw: RawArgs,
 }
@@ -100,7 +97,7 @@ impl DenseConvert<'_> {
         file: &Path,
         inner: &str,
     ) -> CliResult<RunFacts> {
-        let (d, existed) = hdf5_destination(file, self.args.force)?;
+        let (d, existed) = hdf5_destination(file, self.args.write.force)?;
         let h5 = if existed {
             ooc_hdf5::File::open_rw(d.temp_path())
         } else {
@@ -157,7 +154,7 @@ impl DenseVisit for DenseConvert<'_> {
         let shape = a.shape().to_vec();
         let facts = match &self.dest {
             DestSpec::Npy(p) | DestSpec::Raw(p) => {
-                let d = Destination::new(p, self.args.force)?;
+                let d = Destination::new(p, self.args.write.force)?;
                 let sink = if matches!(self.dest, DestSpec::Npy(_)) {
                     MmapArray::<T>::create_npy(d.temp_path(), &shape, false)
                 } else {
@@ -204,7 +201,7 @@ fn sparse<T: Element>(
     let format = m.format().name();
     let (result, facts) = match dest {
         DestSpec::Npz(p) => {
-            let d = Destination::new(p, args.force)?;
+            let d = Destination::new(p, args.write.force)?;
             let (result, facts) = measured(common, bytes, "convert", |_| {
                 let csr;
                 let matrix: NpzMatrix<'_, T> = match &m {
@@ -223,7 +220,7 @@ fn sparse<T: Element>(
             (result.at(p).map(|()| d), facts)
         }
         DestSpec::Hdf5 { file, inner } => {
-            let (d, _) = hdf5_destination(file, args.force)?;
+            let (d, _) = hdf5_destination(file, args.write.force)?;
             let chunk = match (&args.chunks, args.deflate) {
                 (Some(Chunks::Shape(c)), _) if c.len() == 1 => Some(c[0]),
                 (Some(Chunks::Shape(c)), _) => {
@@ -291,16 +288,14 @@ pub(crate) fn run(args: &ConvertArgs, common: &CommonArgs) -> CliResult {
         with_dense(&spec, &args.raw, DenseConvert { args, dest, common })?
     };
     let written = std::fs::metadata(&dest_path).at(&dest_path)?.len();
-    if args.json {
+    if args.write.json {
         let mut j = json!({
             "source": args.source,
             "dest": args.dest,
             "array": described,
             "dest_file_bytes": written,
         });
-        if let (Some(map), serde_json::Value::Object(run)) = (j.as_object_mut(), facts.json()) {
-            map.extend(run);
-        }
+        facts.add_to(&mut j);
         print_json(&j);
     } else {
         println!(

@@ -12,13 +12,11 @@ use serde_json::json;
 
 use crate::dest::Destination;
 use crate::failure::{AtPath, CliResult, Failure};
-use crate::open::{
-    DenseVisit, SparseDesc, SparseSource, SparseVisit, is_sparse, with_dense, with_sparse,
-};
+use crate::open::{DenseVisit, SparseDesc, SparseSource, SparseVisit, with_source};
 use crate::output::print_json;
-use crate::source::{Format, SourceSpec, detect};
+use crate::source::{Format, detect};
 use crate::stats::{RunFacts, Summarize, measured};
-use crate::{CommonArgs, RawArgs};
+use crate::{CommonArgs, RawArgs, WriteArgs};
 
 /// Arguments of `ooc gemv`.
 #[allow(clippy::doc_markdown)] // doc comments are the --help text, shown verbatim
@@ -31,12 +29,8 @@ pub(crate) struct GemvArgs {
     /// Where to write y as .npy (default: print its first values).
     #[arg(short, long)]
     output: Option<PathBuf>,
-    /// Replace OUT if it exists.
-    #[arg(long)]
-    force: bool,
-    /// Print JSON instead of text.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    write: WriteArgs,
     #[command(flatten)]
     raw: RawArgs,
 }
@@ -70,7 +64,7 @@ fn operands<T: Summarize>(
     let dest = args
         .output
         .as_deref()
-        .map(|o| Destination::new(o, args.force))
+        .map(|o| Destination::new(o, args.write.force))
         .transpose()?;
     Ok((x, dest))
 }
@@ -96,7 +90,7 @@ fn finish<T: Summarize>(
     }
     let head = &y[..m.min(8)];
     let vector = args.vector.display().to_string();
-    if args.json {
+    if args.write.json {
         let mut j = json!({
             "matrix": args.matrix,
             "vector": vector,
@@ -109,9 +103,7 @@ fn finish<T: Summarize>(
             "threads": common.par().degree(),
             "y_head": head.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>(),
         });
-        if let (Some(map), serde_json::Value::Object(run)) = (j.as_object_mut(), facts.json()) {
-            map.extend(run);
-        }
+        facts.add_to(&mut j);
         print_json(&j);
     } else {
         let target = args
@@ -193,9 +185,5 @@ impl SparseVisit for Gemv<'_> {
 
 /// Runs `ooc gemv`.
 pub(crate) fn run(args: &GemvArgs, common: &CommonArgs) -> CliResult {
-    let spec = SourceSpec::parse(&args.matrix);
-    if is_sparse(&spec)? {
-        return with_sparse(&spec, Gemv { args, common });
-    }
-    with_dense(&spec, &args.raw, Gemv { args, common })
+    with_source(&args.matrix, &args.raw, Gemv { args, common })
 }

@@ -82,6 +82,17 @@ struct RawArgs {
     offset: u64,
 }
 
+/// Options of the commands that write a file and report the run.
+#[derive(Debug, Args)]
+struct WriteArgs {
+    /// Replace OUT if it exists.
+    #[arg(long)]
+    force: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Describe a file: its format, arrays, shapes, types, layout and sizes.

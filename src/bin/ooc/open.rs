@@ -223,6 +223,20 @@ pub(crate) fn raw_layout(path: &Path, raw: &RawArgs) -> CliResult<(DType, RawLay
     Ok((dtype, RawLayout::c_order(shape).with_offset(raw.offset)))
 }
 
+/// Opens the SOURCE `source` names, a sparse matrix or a dense array, and runs `visit` on
+/// it.
+pub(crate) fn with_source<V, O>(source: &str, raw: &RawArgs, visit: V) -> CliResult<O>
+where
+    V: DenseVisit<Output = O> + SparseVisit<Output = O>,
+{
+    let spec = SourceSpec::parse(source);
+    if is_sparse(&spec)? {
+        with_sparse(&spec, visit)
+    } else {
+        with_dense(&spec, raw, visit)
+    }
+}
+
 /// Opens the dense array `spec` names and runs `visit` on it.
 pub(crate) fn with_dense<V: DenseVisit>(
     spec: &SourceSpec,

@@ -13,13 +13,10 @@ use serde_json::json;
 use crate::dest::Destination;
 use crate::failure::{AtPath, CliResult, Failure};
 use crate::matrix::AsMatrix;
-use crate::open::{
-    DenseVisit, SparseDesc, SparseSource, SparseVisit, is_sparse, with_dense, with_sparse,
-};
+use crate::open::{DenseVisit, SparseDesc, SparseSource, SparseVisit, with_source};
 use crate::output::print_json;
-use crate::source::SourceSpec;
 use crate::stats::{Summarize, measured};
-use crate::{CommonArgs, RawArgs};
+use crate::{CommonArgs, RawArgs, WriteArgs};
 
 /// Arguments of `ooc spy`.
 #[allow(clippy::doc_markdown)] // doc comments are the --help text, shown verbatim
@@ -36,12 +33,8 @@ pub(crate) struct SpyArgs {
     /// Height in pixels (default: the matrix's aspect ratio, longest side 800).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=16384))]
     height: Option<u32>,
-    /// Replace OUT if it exists.
-    #[arg(long)]
-    force: bool,
-    /// Print JSON instead of text.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    write: WriteArgs,
     #[command(flatten)]
     raw: RawArgs,
 }
@@ -83,7 +76,7 @@ impl Spy<'_> {
         let args = self.args;
         let [rows, cols] = a.sparse_shape();
         let (width, height) = picture_size(args.width, args.height, rows, cols);
-        let dest = Destination::new(&args.out, args.force)?;
+        let dest = Destination::new(&args.out, args.write.force)?;
         let bytes = (a.nnz() * std::mem::size_of::<usize>()) as u64;
         let (result, facts) = measured(self.common, bytes, "spy", |_| match self.picture {
             Picture::Png => ooc_sparse::spy_png(dest.temp_path(), a, width, height),
@@ -95,7 +88,7 @@ impl Spy<'_> {
             bytes_read: bytes,
             ..facts
         };
-        if args.json {
+        if args.write.json {
             let mut j = json!({
                 "matrix": args.matrix,
                 "out": args.out.display().to_string(),
@@ -105,9 +98,7 @@ impl Spy<'_> {
                 "width": width,
                 "height": height,
             });
-            if let (Some(map), serde_json::Value::Object(run)) = (j.as_object_mut(), facts.json()) {
-                map.extend(run);
-            }
+            facts.add_to(&mut j);
             print_json(&j);
         } else {
             println!(
@@ -156,17 +147,12 @@ pub(crate) fn run(args: &SpyArgs, common: &CommonArgs) -> CliResult {
             )));
         }
     };
-    let spec = SourceSpec::parse(&args.matrix);
     let spy = Spy {
         args,
         common,
         picture,
     };
-    if is_sparse(&spec)? {
-        with_sparse(&spec, spy)
-    } else {
-        with_dense(&spec, &args.raw, spy)
-    }
+    with_source(&args.matrix, &args.raw, spy)
 }
 
 #[cfg(test)]

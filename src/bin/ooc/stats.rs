@@ -17,11 +17,8 @@ use serde_json::{Value, json};
 
 use crate::failure::{AtPath, CliResult};
 use crate::matrix::{AsMatrix, Widened};
-use crate::open::{
-    DenseVisit, SparseDesc, SparseSource, SparseVisit, is_sparse, with_dense, with_sparse,
-};
+use crate::open::{DenseVisit, SparseDesc, SparseSource, SparseVisit, with_source};
 use crate::output::{gb_per_s, human_bytes, human_duration, print_json};
-use crate::source::SourceSpec;
 use crate::{CommonArgs, RawArgs, progress};
 
 /// Arguments of `ooc stats`.
@@ -140,7 +137,6 @@ where
     })
 }
 
-#[allow(clippy::cast_precision_loss)]
 fn sparse_complex<T: Scalar, S: ReadSparseRows<T>>(
     a: &S,
     opts: &Options,
@@ -154,15 +150,7 @@ fn sparse_complex<T: Scalar, S: ReadSparseRows<T>>(
             total += widen(v);
         }
     })?;
-    Ok(Summary {
-        count,
-        sum: json!([total.re, total.im]),
-        min: None,
-        max: None,
-        mean: (count > 0).then(|| json!([total.re / count as f64, total.im / count as f64])),
-        nnz: Some(a.nnz() as u64),
-        passes: 1,
-    })
+    Ok(complex_summary(count, total, Some(a.nnz() as u64)))
 }
 
 /// Sum, min, max and mean of a matrix of a real type `W`.
@@ -194,19 +182,25 @@ where
     })
 }
 
-#[allow(clippy::cast_precision_loss)]
 fn complex<A: ReadBlock<Complex<f64>>>(a: &A, opts: &Options) -> Result<Summary, LinalgError> {
     let count = a.shape().iter().product::<usize>() as u64;
     let total = sum(a, Along::All, opts)?[0];
-    Ok(Summary {
+    Ok(complex_summary(count, total, None))
+}
+
+/// The summary of `count` complex elements summing to `total`, read in one pass (complex
+/// numbers have no order, so no min or max).
+#[allow(clippy::cast_precision_loss)]
+fn complex_summary(count: u64, total: Complex<f64>, nnz: Option<u64>) -> Summary {
+    Summary {
         count,
         sum: json!([total.re, total.im]),
         min: None,
         max: None,
         mean: (count > 0).then(|| json!([total.re / count as f64, total.im / count as f64])),
-        nnz: None,
+        nnz,
         passes: 1,
-    })
+    }
 }
 
 macro_rules! summarize_widened {
@@ -342,6 +336,13 @@ impl RunFacts {
         })
     }
 
+    /// Adds the facts' fields to the JSON object `j`, a command's report.
+    pub(crate) fn add_to(&self, j: &mut Value) {
+        if let (Value::Object(map), Value::Object(run)) = (j, self.json()) {
+            map.extend(run);
+        }
+    }
+
     /// One line for people.
     pub(crate) fn text(&self, common: &CommonArgs) -> String {
         let d = std::time::Duration::from_secs_f64(self.seconds);
@@ -368,12 +369,13 @@ impl RunFacts {
     }
 }
 
-struct DenseStats<'c> {
+/// The summary of a dense or a sparse array, as JSON and as text.
+struct Stats<'c> {
     common: &'c CommonArgs,
     source: &'c str,
 }
 
-impl DenseVisit for DenseStats<'_> {
+impl DenseVisit for Stats<'_> {
     type Output = (Value, String);
 
     fn visit<T: Summarize, A: ReadBlock<T>>(self, a: &A) -> CliResult<Self::Output> {
@@ -420,9 +422,7 @@ fn render(
     if let Some(nnz) = s.nnz {
         j["nnz"] = json!(nnz);
     }
-    if let (Value::Object(map), Value::Object(run)) = (&mut j, facts.json()) {
-        map.extend(run);
-    }
+    facts.add_to(&mut j);
     let show = |v: &Option<Value>| v.as_ref().map_or("-".to_string(), ToString::to_string);
     let mut text = format!(
         "{source}: {dtype}, shape {shape:?}\n  elements {}\n",
@@ -442,12 +442,7 @@ fn render(
     (j, text)
 }
 
-struct SparseStats<'c> {
-    common: &'c CommonArgs,
-    source: &'c str,
-}
-
-impl SparseVisit for SparseStats<'_> {
+impl SparseVisit for Stats<'_> {
     type Output = (Value, String);
 
     fn visit<T: Summarize>(
@@ -482,30 +477,11 @@ impl SparseVisit for SparseStats<'_> {
 
 /// Runs `ooc stats`.
 pub(crate) fn run(args: &StatsArgs, common: &CommonArgs) -> CliResult {
-    let spec = SourceSpec::parse(&args.source);
-    if is_sparse(&spec)? {
-        let (json, text) = with_sparse(
-            &spec,
-            SparseStats {
-                common,
-                source: &args.source,
-            },
-        )?;
-        if args.json {
-            print_json(&json);
-        } else {
-            print!("{text}");
-        }
-        return Ok(());
-    }
-    let (json, text) = with_dense(
-        &spec,
-        &args.raw,
-        DenseStats {
-            common,
-            source: &args.source,
-        },
-    )?;
+    let stats = Stats {
+        common,
+        source: &args.source,
+    };
+    let (json, text) = with_source(&args.source, &args.raw, stats)?;
     if args.json {
         print_json(&json);
     } else {
