@@ -1,12 +1,11 @@
 //! Every bad input of the library path returns a typed error naming what was wrong, and a
 //! failed write leaves the other datasets of the file intact.
 
+mod common;
+
+use common::tmp;
 use ooc_core::Region;
 use ooc_hdf5::{Error, File};
-
-fn tmp() -> tempfile::TempDir {
-    tempfile::tempdir().unwrap()
-}
 
 #[test]
 fn missing_file_is_an_io_error_naming_it() {

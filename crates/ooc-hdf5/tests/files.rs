@@ -2,13 +2,12 @@
 //! member listings, attribute kinds, builder settings, resizing and hyperslab I/O
 //! checked against an in-memory reference.
 
+mod common;
+
+use common::tmp;
 use ooc_core::{MemArray, ReadBlock as _, Region, WriteBlock as _};
 use ooc_hdf5::{AttrValue, ChunkCache, Error, File, Filter, Layout, MemberKind, Mode};
 use proptest::prelude::*;
-
-fn tmp() -> tempfile::TempDir {
-    tempfile::tempdir().unwrap()
-}
 
 #[test]
 fn open_modes_follow_h5py() {

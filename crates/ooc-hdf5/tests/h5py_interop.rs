@@ -3,10 +3,12 @@
 //! by h5py against the fixture rule, and a file h5py writes now is read back by ooc. Needs
 //! `OOC_PYTHON` (a Python with h5py; `cargo xtask test` sets it).
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
-use ooc_core::{Complex, DType, Element, Region, dispatch_dtype};
+use std::path::Path;
+
+use common::{no_child_while_open, python, read_all, run_python, tmp};
+use ooc_core::{Complex, DType, Element, dispatch_dtype};
 use ooc_hdf5::{AttrValue, File, ReadPath};
 
 /// The fixture rule (`tests/fixtures/make_fixtures.py`) for element `i`.
@@ -132,65 +134,30 @@ with h5py.File(sys.argv[1], "w") as f:
     f["g"].attrs["note"] = "from h5py"
 "#;
 
-/// The two tests run one at a time: libhdf5 opens files without `O_CLOEXEC` (ooc sets
-/// the flag right after), so a Python started by one test at the very moment the other
-/// opens its file could inherit that descriptor and its lock.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn python() -> Option<std::ffi::OsString> {
-    let p = std::env::var_os("OOC_PYTHON");
-    if p.is_none() {
-        eprintln!(
-            "SKIPPED: h5py interop test needs OOC_PYTHON set to a Python with h5py \
-             (cargo xtask test sets it)"
-        );
-    }
-    p
-}
-
 #[test]
 fn h5py_reads_what_ooc_writes() {
-    let Some(python) = python() else { return };
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let dir = tempfile::tempdir().unwrap();
+    let Some(python) = python("h5py interop test") else {
+        return;
+    };
+    // The two tests run one at a time, so that neither starts Python while the other
+    // has a file open.
+    let _serial = no_child_while_open();
+    let dir = tmp();
     let path = dir.path().join("ooc.h5");
     write_ooc_file(&path);
-    let out = Command::new(python)
-        .arg("-c")
-        .arg(CHECK_OOC_FILE)
-        .arg(&path)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "h5py check failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = run_python(&python, CHECK_OOC_FILE, &[path.as_os_str()]);
     assert_eq!(stdout.trim(), "ok 15");
 }
 
 #[test]
 fn ooc_reads_what_h5py_writes_now() {
-    let Some(python) = python() else { return };
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let dir = tempfile::tempdir().unwrap();
+    let Some(python) = python("h5py interop test") else {
+        return;
+    };
+    let _serial = no_child_while_open();
+    let dir = tmp();
     let path = dir.path().join("py.h5");
-    let out = Command::new(python)
-        .arg("-c")
-        .arg(WRITE_PY_FILE)
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_python(&python, WRITE_PY_FILE, &[path.as_os_str()]);
     let f = File::open(&path).unwrap();
     let odd = f.dataset("odd").unwrap();
     assert_eq!(odd.chunk(), Some(&[7, 6][..]));
@@ -198,11 +165,7 @@ fn ooc_reads_what_h5py_writes_now() {
     assert_eq!(odd.read_vec::<f64>().unwrap(), want);
     let reader = odd.parallel_reader().unwrap();
     assert_eq!(reader.path(), &ReadPath::Chunked);
-    let mut got = vec![0.0; 41 * 29];
-    reader
-        .read_region(&Region::full(&[41, 29]), &mut got)
-        .unwrap();
-    assert_eq!(got, want);
+    assert_eq!(read_all::<f64>(&reader), want);
     let scalar = f.dataset("/g/scalar").unwrap();
     assert_eq!(scalar.shape(), &[] as &[usize]);
     assert_eq!(scalar.read_vec::<i32>().unwrap(), vec![-40]);

@@ -4,6 +4,9 @@
 //! counts. Storage it does not understand falls back to the library; corrupt chunks are
 //! typed errors.
 
+mod common;
+
+use common::read_all;
 use ooc_core::testing::sample_data;
 use ooc_core::{ArrayMeta, Complex, Element, Par, ReadBlock, Region};
 use ooc_hdf5::{ChunkEntry, Error, File, ReadPath, read_chunk};
@@ -239,9 +242,7 @@ fn large_blocks_read_in_parallel_pieces() {
                 .unwrap()
                 .with_par(par)
                 .unwrap();
-            let mut got = vec![0.0_f32; data.len()];
-            reader.read_region(&Region::full(&shape), &mut got).unwrap();
-            assert!(got == data, "{name} {par:?}");
+            assert!(read_all::<f32>(&reader) == data, "{name} {par:?}");
             let r = Region::block(17, 333, 200, 4000);
             let mut part = vec![0.0_f32; r.len()];
             reader.read_region(&r, &mut part).unwrap();
@@ -290,11 +291,7 @@ fn unknown_storage_falls_back_to_the_library() {
             other => panic!("{name}: expected a fallback, got {other:?}"),
         }
         assert!(!reader.concurrent_reads());
-        let mut got = vec![0.0_f32; 120];
-        reader
-            .read_region(&Region::full(&[10, 12]), &mut got)
-            .unwrap();
-        assert_eq!(got, data, "{name}");
+        assert_eq!(read_all::<f32>(&reader), data, "{name}");
     }
 }
 
@@ -468,11 +465,7 @@ fn filter_masks_skip_filters_per_chunk() {
     assert_eq!(lib, values, "library path");
     let reader = ds.parallel_reader().unwrap();
     assert_eq!(reader.path(), &ReadPath::Chunked);
-    let mut fast = vec![0_u16; 32];
-    reader
-        .read_region(&Region::full(&[8, 4]), &mut fast)
-        .unwrap();
-    assert_eq!(fast, values, "parallel path");
+    assert_eq!(read_all::<u16>(&reader), values, "parallel path");
 }
 
 #[test]

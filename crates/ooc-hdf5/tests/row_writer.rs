@@ -5,8 +5,13 @@
 //! back through the library and, with `OOC_PYTHON` set, through h5py. Datasets the direct
 //! path cannot write (big-endian, Fletcher-32) go through the library and still match.
 
+mod common;
+
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::Command;
+
+use common::{no_child_while_open, python, run_python};
 
 use ooc_core::{DType, Element, dispatch_dtype};
 use ooc_hdf5::{Dataset, File};
@@ -239,10 +244,6 @@ fn odd_shapes_of_every_type() {
     }
 }
 
-/// Held while a file is open through the `hdf5` crate (whose descriptors are inherited by
-/// child processes, and with them the file's lock) and while a child process runs.
-static NO_CHILD_WHILE_OPEN: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 /// Creates `/be` (big-endian f32) and `/sum` (f32 with a Fletcher-32 checksum), which
 /// direct chunk writes cannot store, and `/nofill` (f32 with an undefined fill value,
 /// so padding is unspecified), all chunked (3, 4) with shape (7, 13).
@@ -254,9 +255,8 @@ fn unusual_datasets(path: &Path) {
     };
     use hdf5_sys::h5s::{H5Sclose, H5Screate_simple};
     use hdf5_sys::h5t::{H5T_IEEE_F32BE, H5T_NATIVE_FLOAT};
-    let _guard = NO_CHILD_WHILE_OPEN
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // The `hdf5` crate never sets `O_CLOEXEC`: no child may start while this file is open.
+    let _guard = no_child_while_open();
     let f = hdf5::File::create(path).unwrap();
     hdf5::sync::sync(|| {
         // SAFETY: every id is checked and closed; the arrays hold the rank (2) entries.
@@ -323,17 +323,6 @@ fn library_only_and_undefined_fill_datasets_still_match() {
     }
 }
 
-fn python() -> Option<std::ffi::OsString> {
-    let p = std::env::var_os("OOC_PYTHON");
-    if p.is_none() {
-        eprintln!(
-            "SKIPPED: RowWriter h5py read-back needs OOC_PYTHON set to a Python with h5py \
-             (cargo xtask test sets it)"
-        );
-    }
-    p
-}
-
 fn write_reference<T: Element>(file: &File, dir: &Path, name: &str, case: &Case) {
     let reference = write_case::<T>(file, name, case);
     std::fs::write(dir.join(name), bytemuck::cast_slice(&reference)).unwrap();
@@ -349,7 +338,9 @@ macro_rules! write_reference_dtype {
 /// compressed and not) read back in h5py exactly as the reference.
 #[test]
 fn h5py_reads_what_row_writers_write() {
-    let Some(py) = python() else { return };
+    let Some(py) = python("RowWriter h5py read-back") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rows.h5");
     let file = File::create(&path).unwrap();
@@ -390,24 +381,11 @@ with h5py.File(path, 'r') as f:
 print('checked', len(names), 'bad', bad)
 sys.exit(1 if bad else 0)
 ";
-    let guard = NO_CHILD_WHILE_OPEN
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let out = Command::new(py)
-        .arg("-c")
-        .arg(script)
-        .arg(&path)
-        .arg(dir.path())
-        .args(&names)
-        .output()
-        .unwrap();
+    let mut args = vec![path.as_os_str(), dir.path().as_os_str()];
+    args.extend(names.iter().map(OsStr::new));
+    let guard = no_child_while_open();
+    let stdout = run_python(&py, script, &args);
     drop(guard);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert!(
         stdout.contains(&format!("checked {}", names.len())),
         "{stdout}"
@@ -482,9 +460,7 @@ fn full_disk_is_an_error_and_flushed_data_stays_readable() {
     }
     let dir = tempfile::tempdir().unwrap();
     let limit = 4 << 20;
-    let guard = NO_CHILD_WHILE_OPEN
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let guard = no_child_while_open();
     let out = Command::new("sh")
         .arg("-c")
         .arg(format!(
