@@ -133,14 +133,24 @@ fn mismatch(
     }
 }
 
-/// Checks the operands of `y = A·x` (of `y = Aᵀ·x` when `transposed`) and zeroes `y`.
-fn start_vector_product<T: Element>(
-    op: &'static str,
-    a: &dyn ooc_core::ArrayMeta,
+/// `y = A·x` ([`gemv`]), or `y = Aᵀ·x` ([`gemv_t`]) when `transposed`: checks the
+/// operands, zeroes `y` and streams `A`'s blocks. `compute` multiplies a block (given by
+/// its [`rect`]) into a partial of the block's rows (columns for `Aᵀ`) and `combine`
+/// adds that partial into `y`, in block order.
+fn vector_product<T: Scalar, A: ReadBlock<T>>(
+    transposed: bool,
+    a: &A,
     x: &[T],
     y: &mut [T],
-    transposed: bool,
+    opts: &Options,
+    compute: impl Fn([usize; 4], &[T], &mut [T]) + Sync,
+    mut combine: impl FnMut([usize; 4], &[T], &mut [T]) + Send,
 ) -> Result<()> {
+    let (op, operation) = if transposed {
+        ("gemv_t", Operation::GemvT)
+    } else {
+        ("gemv", Operation::Gemv)
+    };
     let [m, n] = matrix_shape(op, a.shape())?;
     let (x_len, y_len) = if transposed { (m, n) } else { (n, m) };
     if x.len() != x_len {
@@ -151,7 +161,21 @@ fn start_vector_product<T: Element>(
     }
     check_dtype::<T>(a)?;
     y.fill(T::default());
-    Ok(())
+    stream(
+        &operation,
+        a,
+        opts,
+        T::default(),
+        |[br, bc]| if transposed { bc } else { br },
+        |r, data, part| {
+            compute(rect(r), data, part);
+            Ok(())
+        },
+        move |_, r, part| {
+            combine(rect(r), part, y);
+            Ok(())
+        },
+    )
 }
 
 /// `y = A·x` for a `rows × cols` matrix `A` streamed block by block from any backend.
@@ -179,20 +203,14 @@ fn start_vector_product<T: Element>(
 /// elements; [`LinalgError::BudgetTooSmall`] with the minimum; the backend's read errors
 /// (as [`LinalgError::Backend`]), after which `y` holds no meaningful result.
 pub fn gemv<T: Scalar, A: ReadBlock<T>>(a: &A, x: &[T], y: &mut [T], opts: &Options) -> Result<()> {
-    start_vector_product("gemv", a, x, y, false)?;
-    stream(
-        &Operation::Gemv,
+    vector_product(
+        false,
         a,
+        x,
+        y,
         opts,
-        T::default(),
-        |[br, _]| br,
-        |r, data, part| {
-            let [_, c0, nr, nc] = rect(r);
-            T::gemv_block(data, &x[c0..c0 + nc], &mut part[..nr]);
-            Ok(())
-        },
-        |_, r, part| {
-            let [r0, c0, nr, _] = rect(r);
+        |[_, c0, nr, nc], data, part| T::gemv_block(data, &x[c0..c0 + nc], &mut part[..nr]),
+        |[r0, c0, nr, _], part, y| {
             let out = &mut y[r0..r0 + nr];
             if c0 == 0 {
                 out.copy_from_slice(&part[..nr]);
@@ -201,7 +219,6 @@ pub fn gemv<T: Scalar, A: ReadBlock<T>>(a: &A, x: &[T], y: &mut [T], opts: &Opti
                     *o = o.plus(p);
                 }
             }
-            Ok(())
         },
     )
 }
@@ -232,26 +249,21 @@ pub fn gemv_t<T: Scalar, A: ReadBlock<T>>(
     y: &mut [T],
     opts: &Options,
 ) -> Result<()> {
-    start_vector_product("gemv_t", a, x, y, true)?;
-    stream(
-        &Operation::GemvT,
+    vector_product(
+        true,
         a,
+        x,
+        y,
         opts,
-        T::default(),
-        |[_, bc]| bc,
-        |r, data, part| {
-            let [r0, _, nr, nc] = rect(r);
+        |[r0, _, nr, nc], data, part| {
             let part = &mut part[..nc];
             part.fill(T::default());
             T::gemv_t_block(data, &x[r0..r0 + nr], part);
-            Ok(())
         },
-        |_, r, part| {
-            let [_, c0, _, nc] = rect(r);
+        |[_, c0, _, nc], part, y| {
             for (o, &p) in y[c0..c0 + nc].iter_mut().zip(part.iter()) {
                 *o = o.plus(p);
             }
-            Ok(())
         },
     )
 }
