@@ -2,6 +2,8 @@
 //! memory maps (C order through zero-copy views, Fortran order through reads), against
 //! ndarray references, on several budgets and thread counts.
 
+mod common;
+
 use ndarray::{Array1, Array2};
 use ooc_core::{MemoryBudget, Par};
 use ooc_linalg::{Along, Options, gemm, gemv, gemv_t, map_blocks, norm, sum};
@@ -23,20 +25,6 @@ fn write_npy(path: &std::path::Path, shape: [usize; 2], data: &[f32], fortran: b
     a.flush().unwrap();
 }
 
-fn options() -> Vec<Options> {
-    let mut all = Vec::new();
-    for par in [Par::Seq, Par::threads(2)] {
-        for budget in [64 << 10, 4 << 20] {
-            all.push(
-                Options::new()
-                    .with_par(par)
-                    .with_budget(MemoryBudget::new(budget)),
-            );
-        }
-    }
-    all
-}
-
 #[test]
 fn products_on_npy_maps_match_ndarray() {
     let dir = tempfile::tempdir().unwrap();
@@ -55,7 +43,7 @@ fn products_on_npy_maps_match_ndarray() {
         let x = Array1::from(values(n, 1));
         let xt = Array1::from(values(m, 2));
         let b = Array2::from_shape_vec((n, 3), values(n * 3, 3)).unwrap();
-        for opts in options() {
+        for opts in common::options(&[64 << 10, 4 << 20]) {
             let mut y = vec![0.0; m];
             gemv(&a, x.as_slice().unwrap(), &mut y, &opts).unwrap();
             assert_eq!(

@@ -2,6 +2,8 @@
 //! (the HDF5 parallel read path with two threads) finishes, with a budget that leaves
 //! room for only a few blocks, and computes the same product as ndarray.
 
+mod common;
+
 use ndarray::{Array1, Array2};
 use ooc_core::{MemoryBudget, Par};
 use ooc_hdf5::File;
@@ -20,15 +22,9 @@ fn two_workers_over_a_two_thread_parallel_reader_finish() {
     let data = values(m * n);
     {
         let file = File::create(&path).unwrap();
-        let mut ds = file
-            .new_dataset::<f32>("/a")
-            .shape([m, n])
-            .chunk([10, 100])
-            .deflate(4)
-            .shuffle()
-            .create()
-            .unwrap();
-        ds.write_all(&data).unwrap();
+        common::write_dataset(&file, "/a", &[m, n], &data, |b| {
+            b.chunk([10, 100]).deflate(4).shuffle()
+        });
         file.flush().unwrap();
     }
     let file = File::open(&path).unwrap();

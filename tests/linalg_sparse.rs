@@ -3,10 +3,11 @@
 //! chunked + deflate), against a dense ndarray reference, on several budgets and thread
 //! counts.
 
+mod common;
+
 use ndarray::{Array1, Array2};
-use ooc_core::ReadSparseRows;
-use ooc_core::{MemoryBudget, Par};
-use ooc_linalg::{Options, spmv};
+use ooc_core::{Par, ReadSparseRows};
+use ooc_linalg::spmv;
 use ooc_sparse::{CsrMatrix, H5CsrRows, H5SparseOptions, random_csr, save_anndata};
 
 #[allow(clippy::cast_precision_loss)]
@@ -26,19 +27,14 @@ fn check_rows(a: &dyn ReadSparseRows<f64>, csr: &CsrMatrix<f64>) {
     }
     let x = Array1::from(vector(n));
     let expected = dense.dot(&x);
-    for par in [Par::Seq, Par::threads(2)] {
-        for budget in [16 << 10, 1 << 20] {
-            let opts = Options::new()
-                .with_par(par)
-                .with_budget(MemoryBudget::new(budget));
-            let mut y = vec![0.0; m];
-            spmv(a, x.as_slice().unwrap(), &mut y, &opts).unwrap();
-            for (i, (got, want)) in y.iter().zip(&expected).enumerate() {
-                assert!(
-                    (got - want).abs() <= 1e-9 * want.abs().max(1.0),
-                    "row {i}: {got} vs {want} ({par:?}, {budget})"
-                );
-            }
+    for opts in common::options(&[16 << 10, 1 << 20]) {
+        let mut y = vec![0.0; m];
+        spmv(a, x.as_slice().unwrap(), &mut y, &opts).unwrap();
+        for (i, (got, want)) in y.iter().zip(&expected).enumerate() {
+            assert!(
+                (got - want).abs() <= 1e-9 * want.abs().max(1.0),
+                "row {i}: {got} vs {want} ({opts:?})"
+            );
         }
     }
 }

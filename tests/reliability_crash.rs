@@ -13,6 +13,7 @@
 //! Set `OOC_RELIABILITY_SEED` to repeat a run. What each backend does and does not
 //! guarantee is written down in RELIABILITY.md.
 
+mod common;
 mod reliability_common;
 
 use std::io::Write;
@@ -46,6 +47,33 @@ fn read_log(dir: &Path) -> Vec<Vec<String>> {
         .lines()
         .map(|l| l.split_whitespace().map(String::from).collect())
         .collect()
+}
+
+/// The steps `K N` of the progress log (round `K`, row or block `N`), in order.
+fn numbered_steps(log: &[Vec<String>]) -> Vec<(usize, usize)> {
+    log.iter()
+        .filter_map(|words| match words.as_slice() {
+            [round, n] => Some((round.parse().ok()?, n.parse().ok()?)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Runs a crash test: in a child, plays its role (`writer`, or `check` of the directory a
+/// writer killed elsewhere left, as `cargo xtask crash` does); otherwise kills `writer`
+/// at random points up to `max_delay_ms` after it started, again and again, and checks
+/// what each one left.
+fn writer_killed_at_random_points(
+    test: &str,
+    max_delay_ms: u64,
+    writer: fn(&Path),
+    check: fn(&Path, usize),
+) {
+    match role().as_deref() {
+        Some("check") => check(&child_dir(), 0),
+        Some(_) => writer(&child_dir()),
+        None => kill_repeatedly(test, max_delay_ms, check),
+    }
 }
 
 /// Kills `test`'s writer `iterations` times at random points; `check` inspects the
@@ -98,15 +126,7 @@ fn mmap_writer(dir: &Path) {
 }
 
 fn mmap_check(dir: &Path, iteration: usize) {
-    let log = read_log(dir);
-    let mut flushed_rows: Vec<(usize, usize)> = Vec::new();
-    for words in &log {
-        if let [round, row] = words.as_slice()
-            && let (Ok(round), Ok(row)) = (round.parse(), row.parse())
-        {
-            flushed_rows.push((round, row));
-        }
-    }
+    let flushed_rows = numbered_steps(&read_log(dir));
     let rounds = std::fs::read_dir(dir)
         .unwrap()
         .flatten()
@@ -158,13 +178,12 @@ fn mmap_check(dir: &Path, iteration: usize) {
 /// `.npy` (never a header-less or short file under its real name).
 #[test]
 fn mmap_writer_killed_at_random_points_loses_nothing_it_flushed() {
-    const TEST: &str = "mmap_writer_killed_at_random_points_loses_nothing_it_flushed";
-    match role().as_deref() {
-        Some("check") => return mmap_check(&child_dir(), 0),
-        Some(_) => return mmap_writer(&child_dir()),
-        None => {}
-    }
-    kill_repeatedly(TEST, 150, mmap_check);
+    writer_killed_at_random_points(
+        "mmap_writer_killed_at_random_points_loses_nothing_it_flushed",
+        150,
+        mmap_writer,
+        mmap_check,
+    );
 }
 
 const H5_BLOCK: usize = 8;
@@ -240,14 +259,7 @@ fn hdf5_read_back(path: &Path, flushed: &[(usize, usize)]) -> Result<(), String>
 /// never a crash of the reader, and is counted.
 fn hdf5_check(dir: &Path, iteration: usize) {
     let log = read_log(dir);
-    let mut flushed: Vec<(usize, usize)> = Vec::new();
-    for words in &log {
-        if let [round, block] = words.as_slice()
-            && let (Ok(round), Ok(block)) = (round.parse(), block.parse())
-        {
-            flushed.push((round, block));
-        }
-    }
+    let flushed = numbered_steps(&log);
     let created = log
         .iter()
         .any(|w| w.first().is_some_and(|s| s == "created"));
@@ -281,13 +293,12 @@ fn hdf5_check(dir: &Path, iteration: usize) {
 /// never a crash.
 #[test]
 fn hdf5_writer_killed_at_random_points_keeps_what_it_flushed() {
-    const TEST: &str = "hdf5_writer_killed_at_random_points_keeps_what_it_flushed";
-    match role().as_deref() {
-        Some("check") => return hdf5_check(&child_dir(), 0),
-        Some(_) => return hdf5_writer(&child_dir()),
-        None => {}
-    }
-    kill_repeatedly(TEST, 300, hdf5_check);
+    writer_killed_at_random_points(
+        "hdf5_writer_killed_at_random_points_keeps_what_it_flushed",
+        300,
+        hdf5_writer,
+        hdf5_check,
+    );
 }
 
 const CONV_ROWS: usize = 512;
@@ -297,9 +308,7 @@ fn conv_source(dir: &Path) -> Vec<f32> {
     let data: Vec<f32> = (0..CONV_ROWS * CONV_COLS)
         .map(|i| i as f32 * 0.25)
         .collect();
-    let mut a =
-        MmapArray::<f32>::create_npy(dir.join("src.npy"), &[CONV_ROWS, CONV_COLS], false).unwrap();
-    a.as_slice_mut().unwrap().copy_from_slice(&data);
+    common::write_npy(&dir.join("src.npy"), &[CONV_ROWS, CONV_COLS], &data);
     data
 }
 
@@ -319,12 +328,7 @@ fn conversions_killed_at_random_points_leave_no_partial_destination() {
         let existing = dir.path().join("existing.h5");
         {
             let f = File::create(&existing).unwrap();
-            let mut kept = f
-                .new_dataset::<f32>("/kept")
-                .shape([4, 4])
-                .create()
-                .unwrap();
-            kept.write_all(&[7.0_f32; 16]).unwrap();
+            common::write_dataset(&f, "/kept", &[4, 4], &[7.0_f32; 16], |b| b);
         }
         let (dest, check): (String, &dyn Fn(&Path) -> bool) = match i % 4 {
             0 => (

@@ -7,10 +7,12 @@
 //! (root), and always also under `RLIMIT_FSIZE` with `SIGXFSZ` ignored. Nothing here ever
 //! fills the real disk, and the limits never leak into other tests.
 
+mod common;
 mod reliability_common;
 
 use std::path::Path;
 
+use common::write_dataset;
 use ooc_hdf5::File;
 use ooc_mmap::{MmapArray, MmapError, Mode, RawLayout};
 use reliability_common::{SmallFs, on_small_fs, role, run_child, self_command, tmpfs_available};
@@ -171,23 +173,13 @@ fn kept_values() -> Vec<f32> {
 fn write_kept(path: &Path) {
     let file = File::create(path).unwrap();
     let data = kept_values();
-    let mut a = file
-        .new_dataset::<f32>("/kept/contiguous")
-        .create_parents()
-        .shape([KEPT_ROWS, KEPT_COLS])
-        .create()
-        .unwrap();
-    a.write_all(&data).unwrap();
-    let mut b = file
-        .new_dataset::<f32>("/kept/chunked")
-        .create_parents()
-        .shape([KEPT_ROWS, KEPT_COLS])
-        .chunk([16, 64])
-        .deflate(4)
-        .shuffle()
-        .create()
-        .unwrap();
-    b.write_all(&data).unwrap();
+    let shape = [KEPT_ROWS, KEPT_COLS];
+    write_dataset(&file, "/kept/contiguous", &shape, &data, |b| {
+        b.create_parents()
+    });
+    write_dataset(&file, "/kept/chunked", &shape, &data, |b| {
+        b.create_parents().chunk([16, 64]).deflate(4).shuffle()
+    });
     file.flush().unwrap();
 }
 

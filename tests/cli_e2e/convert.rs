@@ -6,15 +6,15 @@ use std::path::Path;
 use ooc::hdf5::File;
 use ooc::mmap::{MmapArray, Mode, RawLayout};
 
-use crate::support::{arg, fails, files_in, json, ok, ooc, python, run_python, value};
+use crate::common::{write_dataset, write_npy};
+use crate::support::{Python, arg, fails, files_in, json, ok, ooc, value};
 
 fn npy_f32(path: &Path, shape: &[usize]) -> Vec<f32> {
     #[allow(clippy::cast_possible_truncation)]
     let data: Vec<f32> = (0..shape.iter().product())
         .map(|i| value(i) as f32)
         .collect();
-    let mut a = MmapArray::<f32>::create_npy(path, shape, false).unwrap();
-    a.as_slice_mut().unwrap().copy_from_slice(&data);
+    write_npy(path, shape, &data);
     data
 }
 
@@ -93,8 +93,7 @@ fn adding_to_an_existing_hdf5_file_keeps_what_was_there() {
     let h5 = dir.path().join("f.h5");
     {
         let f = File::create(&h5).unwrap();
-        let mut d = f.new_dataset::<i32>("old").shape([3]).create().unwrap();
-        d.write_all(&[7, 8, 9]).unwrap();
+        write_dataset(&f, "old", &[3], &[7, 8, 9], |b| b);
     }
     let src = dir.path().join("a.npy");
     let data = npy_f32(&src, &[4, 6]);
@@ -183,14 +182,9 @@ fn a_conversion_that_fails_midway_leaves_no_destination() {
     let data: Vec<f64> = (0..rows * cols).map(value).collect();
     {
         let f = File::create(&h5).unwrap();
-        let mut d = f
-            .new_dataset::<f64>("x")
-            .shape([rows, cols])
-            .chunk([20, 100])
-            .deflate(1)
-            .create()
-            .unwrap();
-        d.write_all(&data).unwrap();
+        write_dataset(&f, "x", &[rows, cols], &data, |b| {
+            b.chunk([20, 100]).deflate(1)
+        });
     }
     // Damage the compressed chunks in the second half of the file.
     let mut bytes = std::fs::read(&h5).unwrap();
@@ -267,20 +261,17 @@ fn an_interrupted_conversion_leaves_no_partial_destination() {
 
 #[test]
 fn numpy_and_h5py_read_what_ooc_wrote() {
-    let Some(py) = python("convert::numpy_and_h5py_read_what_ooc_wrote") else {
+    let Some(py) = Python::for_test("convert::numpy_and_h5py_read_what_ooc_wrote") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    run_python(
-        &py,
-        dir.path(),
+    py.run(
         "import numpy as np\n\
          np.save('a.npy', (np.arange(600, dtype=np.int64) * 7919 % 1000).reshape(20, 30))\n",
     );
     ok(
         &["convert", "a.npy", "b.h5:/g/b", "--deflate", "5"].map(|s| {
             if s.ends_with(".npy") || s.starts_with("b.h5") {
-                dir.path().join(s).display().to_string()
+                py.dir().join(s).display().to_string()
             } else {
                 s.to_string()
             }
@@ -288,12 +279,10 @@ fn numpy_and_h5py_read_what_ooc_wrote() {
     );
     ok(&[
         "convert",
-        &format!("{}:/g/b", dir.path().join("b.h5").display()),
-        &arg(&dir.path().join("c.npy")),
+        &format!("{}:/g/b", py.dir().join("b.h5").display()),
+        &arg(&py.dir().join("c.npy")),
     ]);
-    let out = run_python(
-        &py,
-        dir.path(),
+    let out = py.run(
         "import numpy as np, h5py\n\
          a = np.load('a.npy')\n\
          b = h5py.File('b.h5')['g/b']\n\

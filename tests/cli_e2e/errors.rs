@@ -100,13 +100,9 @@ fn missing_hdf5_objects_and_paths() {
     let path = dir.path().join("f.h5");
     {
         let f = ooc::hdf5::File::create(&path).unwrap();
-        let mut d = f
-            .new_dataset::<f64>("/g/d")
-            .shape([2, 2])
-            .create_parents()
-            .create()
-            .unwrap();
-        d.write_all(&[1.0, 2.0, 3.0, 4.0]).unwrap();
+        crate::common::write_dataset(&f, "/g/d", &[2, 2], &[1.0, 2.0, 3.0, 4.0], |b| {
+            b.create_parents()
+        });
     }
     let p = path.display().to_string();
     fails(&["stats", &format!("{p}:/g/nope")], 1, &["f.h5", "/g/nope"]);

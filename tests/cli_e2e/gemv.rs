@@ -3,12 +3,8 @@
 use ooc::hdf5::File;
 use ooc::mmap::{MmapArray, Mode};
 
+use crate::common::{write_dataset, write_npy};
 use crate::support::{arg, fails, files_in, json, ok, value};
-
-fn write_npy(path: &std::path::Path, shape: &[usize], data: &[f64]) {
-    let mut a = MmapArray::<f64>::create_npy(path, shape, false).unwrap();
-    a.as_slice_mut().unwrap().copy_from_slice(data);
-}
 
 fn reference(a: &[f64], x: &[f64]) -> Vec<f64> {
     a.chunks_exact(x.len())
@@ -44,14 +40,7 @@ fn npy_and_hdf5_matrices_give_the_reference_product() {
     let h5 = dir.path().join("a.h5");
     {
         let f = File::create(&h5).unwrap();
-        let mut ds = f
-            .new_dataset::<f64>("m")
-            .shape([m, n])
-            .chunk([5, 7])
-            .deflate(2)
-            .create()
-            .unwrap();
-        ds.write_all(&a).unwrap();
+        write_dataset(&f, "m", &[m, n], &a, |b| b.chunk([5, 7]).deflate(2));
     }
     let sources = [arg(&a_npy), format!("{}:/m", h5.display())];
     let mut results = Vec::new();

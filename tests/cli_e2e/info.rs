@@ -3,7 +3,7 @@
 use ooc::hdf5::{File, Filter, Layout};
 use ooc::mmap::MmapArray;
 
-use crate::support::{arg, json, ok, python, run_python};
+use crate::support::{Python, arg, json, ok};
 
 #[test]
 fn npy_written_by_the_crate() {
@@ -75,14 +75,10 @@ fn raw_file_described_on_the_command_line() {
 
 #[test]
 fn npy_written_by_numpy() {
-    let Some(py) = python("info::npy_written_by_numpy") else {
+    let Some(py) = Python::for_test("info::npy_written_by_numpy") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    run_python(
-        &py,
-        dir.path(),
-        "import numpy as np\n\
+    py.run("import numpy as np\n\
          np.save('big_endian.npy', np.arange(6, dtype='>i4').reshape(2, 3))\n\
          np.save('scalar.npy', np.float64(3.5))\n\
          np.lib.format.write_array(open('v2.npy', 'wb'), np.zeros((7,), np.uint8), version=(2, 0))\n",
@@ -90,21 +86,17 @@ fn npy_written_by_numpy() {
     let j = json(&ok(&[
         "info",
         "--json",
-        &arg(&dir.path().join("big_endian.npy")),
+        &arg(&py.dir().join("big_endian.npy")),
     ]));
     assert_eq!(j["descr"], ">i4");
     assert_eq!(j["dtype"], "i32");
     assert_eq!(j["shape"], serde_json::json!([2, 3]));
     assert_eq!(j["data_bytes"], 24);
-    let j = json(&ok(&[
-        "info",
-        "--json",
-        &arg(&dir.path().join("scalar.npy")),
-    ]));
+    let j = json(&ok(&["info", "--json", &arg(&py.dir().join("scalar.npy"))]));
     assert_eq!(j["shape"], serde_json::json!([]));
     assert_eq!(j["elements"], 1);
     assert_eq!(j["data_bytes"], 8);
-    let j = json(&ok(&["info", "--json", &arg(&dir.path().join("v2.npy"))]));
+    let j = json(&ok(&["info", "--json", &arg(&py.dir().join("v2.npy"))]));
     assert_eq!(j["version"], "2.0");
     assert_eq!(j["dtype"], "u8");
     assert_eq!(j["elements"], 7);
@@ -174,14 +166,10 @@ fn hdf5_tree_matches_what_the_crate_describes() {
 
 #[test]
 fn hdf5_written_by_h5py() {
-    let Some(py) = python("info::hdf5_written_by_h5py") else {
+    let Some(py) = Python::for_test("info::hdf5_written_by_h5py") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let out = run_python(
-        &py,
-        dir.path(),
-        "import h5py, numpy as np\n\
+    let out = py.run("import h5py, numpy as np\n\
          with h5py.File('h.h5', 'w') as f:\n\
          \x20   d = f.create_dataset('grp/d', data=np.arange(600, dtype='>i2').reshape(20, 30), chunks=(4, 10), compression='gzip', compression_opts=2, maxshape=(None, 30))\n\
          \x20   d.attrs['scale'] = 0.5\n\
@@ -189,7 +177,7 @@ fn hdf5_written_by_h5py() {
          with h5py.File('h.h5') as f:\n\
          \x20   print(f['grp/d'].id.get_storage_size())\n",
     );
-    let j = json(&ok(&["info", "--json", &arg(&dir.path().join("h.h5"))]));
+    let j = json(&ok(&["info", "--json", &arg(&py.dir().join("h.h5"))]));
     let objects = j["objects"].as_array().unwrap();
     let g = objects.iter().find(|o| o["path"] == "/grp").unwrap();
     assert_eq!(g["attrs"]["names"], serde_json::json!(["x", "y"]));

@@ -2,6 +2,8 @@
 //! when `OOC_PYTHON` is set, with numpy, h5py and scipy), runs the built binary and checks
 //! its output, exit status and the files it leaves behind.
 
+#[path = "../common/mod.rs"]
+mod common;
 mod convert;
 mod errors;
 mod gemv;

@@ -8,7 +8,8 @@ use ooc::sparse::{
     save_npz,
 };
 
-use crate::support::{arg, fails, json, ok, python, run_python, value};
+use crate::common::write_npy;
+use crate::support::{Python, arg, fails, file_names, json, ok, value};
 
 /// Entries of a `rows × cols` test matrix: about one in five positions, as triplets.
 fn entries(rows: usize, cols: usize) -> Vec<(usize, usize, f64)> {
@@ -57,9 +58,7 @@ fn csr_and_coo_archives_written_by_the_crate() {
         expected[r] += v * x[c];
     }
     let x_path = dir.path().join("x.npy");
-    let mut xa = MmapArray::<f64>::create_npy(&x_path, &[cols], false).unwrap();
-    xa.as_slice_mut().unwrap().copy_from_slice(&x);
-    drop(xa);
+    write_npy(&x_path, &[cols], &x);
 
     for (path, format) in [(&csr_path, "csr"), (&coo_path, "coo")] {
         let j = json(&ok(&["info", "--json", &arg(path)]));
@@ -148,13 +147,10 @@ fn bad_archives_and_operands() {
 
 #[test]
 fn archives_written_by_scipy() {
-    let Some(py) = python("sparse::archives_written_by_scipy") else {
+    let Some(py) = Python::for_test("sparse::archives_written_by_scipy") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let out = run_python(
-        &py,
-        dir.path(),
+    let out = py.run(
         "import numpy as np, scipy.sparse as sp\n\
          a = sp.random(60, 35, density=0.15, format='csc', dtype=np.float32, random_state=3)\n\
          sp.save_npz('a.npz', a)\n\
@@ -164,17 +160,17 @@ fn archives_written_by_scipy() {
          print(a.nnz, repr(float(a.sum(dtype=np.float64))), repr(float(a.max())))\n",
     );
     let v: Vec<&str> = out.split_whitespace().collect();
-    let a = arg(&dir.path().join("a.npz"));
+    let a = arg(&py.dir().join("a.npz"));
     let j = json(&ok(&["stats", "--json", &a]));
     assert_eq!(j["sparse_format"], "csc");
     assert_eq!(j["nnz"].to_string(), v[0]);
     let sum: f64 = v[1].parse().unwrap();
     assert!((j["sum"].as_f64().unwrap() - sum).abs() <= 1e-9 * sum.abs().max(1.0));
     assert!((j["max"].as_f64().unwrap() - v[2].parse::<f64>().unwrap()).abs() < 1e-12);
-    let y = dir.path().join("ours.npy");
-    ok(&["gemv", &a, &arg(&dir.path().join("x.npy")), "-o", &arg(&y)]);
+    let y = py.dir().join("ours.npy");
+    ok(&["gemv", &a, &arg(&py.dir().join("x.npy")), "-o", &arg(&y)]);
     let ours = MmapArray::<f32>::open_npy(&y, Mode::ReadOnly).unwrap();
-    let theirs = MmapArray::<f32>::open_npy(dir.path().join("y.npy"), Mode::ReadOnly).unwrap();
+    let theirs = MmapArray::<f32>::open_npy(py.dir().join("y.npy"), Mode::ReadOnly).unwrap();
     for (o, t) in ours.as_slice().iter().zip(theirs.as_slice()) {
         assert!((o - t).abs() <= 1e-5 * t.abs().max(1.0), "{o} vs {t}");
     }
@@ -218,12 +214,7 @@ fn spy_plots_as_png_and_svg() {
 
     fails(&["spy", &arg(&path), &arg(&svg)], 1, &["m.svg", "--force"]);
     fails(&["spy", &arg(&path), "m.jpg"], 2, &["m.jpg", ".png"]);
-    let mut names: Vec<String> = crate::support::files_in(dir.path())
-        .iter()
-        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    assert_eq!(names, ["m.npz", "m.png", "m.svg"]);
+    assert_eq!(file_names(dir.path()), ["m.npz", "m.png", "m.svg"]);
 }
 
 #[test]
@@ -232,12 +223,7 @@ fn spy_of_a_dense_array_draws_its_non_zeros_like_the_sparse_form() {
     let (rows, cols) = (45, 70);
     let values = csr(rows, cols, &entries(rows, cols)).to_dense().unwrap();
     let dense = dir.path().join("d.npy");
-    {
-        let mut d = MmapArray::<f64>::create_npy(&dense, &[rows, cols], false).unwrap();
-        d.as_slice_mut()
-            .unwrap()
-            .copy_from_slice(values.as_slice().unwrap());
-    }
+    write_npy(&dense, &[rows, cols], values.as_slice().unwrap());
     let sparse = dir.path().join("s.npz");
     let from_dense = CsrMatrix::from_dense(&values.view());
     save_npz(&sparse, &from_dense, false).unwrap();
@@ -302,9 +288,7 @@ fn anndata_groups_stream_and_convert_both_ways() {
     // SpMV streamed from the CSR group, under a budget of a few rows.
     let x: Vec<f64> = (0..cols).map(|j| value(j + 77)).collect();
     let x_path = dir.path().join("x.npy");
-    let mut xa = MmapArray::<f64>::create_npy(&x_path, &[cols], false).unwrap();
-    xa.as_slice_mut().unwrap().copy_from_slice(&x);
-    drop(xa);
+    write_npy(&x_path, &[cols], &x);
     let y = dir.path().join("y.npy");
     ok(&[
         "gemv",
@@ -382,13 +366,8 @@ fn anndata_groups_stream_and_convert_both_ways() {
         2,
         &["--shuffle"],
     );
-    let mut names: Vec<String> = crate::support::files_in(dir.path())
-        .iter()
-        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
     assert_eq!(
-        names,
+        file_names(dir.path()),
         [
             "a.h5ad", "out.h5", "plain.h5", "x.npy", "x.npz", "x.png", "y.npy"
         ]
@@ -397,25 +376,19 @@ fn anndata_groups_stream_and_convert_both_ways() {
 
 #[test]
 fn anndata_reads_what_ooc_wrote() {
-    let Some(py) = python("sparse::anndata_reads_what_ooc_wrote") else {
+    let Some(py) = Python::for_test("sparse::anndata_reads_what_ooc_wrote") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    run_python(
-        &py,
-        dir.path(),
-        "import numpy as np, scipy.sparse as sp\n\
+    py.run("import numpy as np, scipy.sparse as sp\n\
          sp.save_npz('m.npz', sp.random(40, 25, density=0.2, format='csr', dtype=np.float32, random_state=5))\n",
     );
-    let npz = arg(&dir.path().join("m.npz"));
+    let npz = arg(&py.dir().join("m.npz"));
     ok(&[
         "convert",
         &npz,
-        &format!("{}:/X", dir.path().join("a.h5ad").display()),
+        &format!("{}:/X", py.dir().join("a.h5ad").display()),
     ]);
-    let out = run_python(
-        &py,
-        dir.path(),
+    let out = py.run(
         "import h5py, numpy as np, scipy.sparse as sp\n\
          from anndata.io import read_elem\n\
          x = read_elem(h5py.File('a.h5ad')['X'])\n\

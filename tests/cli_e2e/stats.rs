@@ -4,7 +4,8 @@
 use ooc::hdf5::File;
 use ooc::mmap::{MmapArray, RawLayout};
 
-use crate::support::{arg, json, ok, python, run_python, value};
+use crate::common::{write_dataset, write_npy};
+use crate::support::{Python, arg, json, ok, value};
 
 /// The same float: the JSON parser may be one unit in the last place off.
 fn same(found: &serde_json::Value, expected: f64) {
@@ -32,9 +33,7 @@ fn f32_npy_under_a_small_budget() {
     let path = dir.path().join("a.npy");
     let (rows, cols) = (301, 17);
     let data: Vec<f32> = (0..rows * cols).map(|i| value(i) as f32).collect();
-    let mut a = MmapArray::<f32>::create_npy(&path, &[rows, cols], false).unwrap();
-    a.as_slice_mut().unwrap().copy_from_slice(&data);
-    drop(a);
+    write_npy(&path, &[rows, cols], &data);
     let sum: f64 = data.iter().map(|&v| f64::from(v)).sum();
     let min = data.iter().copied().fold(f32::INFINITY, f32::min);
     let max = data.iter().copied().fold(f32::NEG_INFINITY, f32::max);
@@ -111,16 +110,9 @@ fn chunked_compressed_hdf5_dataset() {
     let data: Vec<f64> = (0..rows * cols).map(value).collect();
     {
         let f = File::create(&path).unwrap();
-        let mut ds = f
-            .new_dataset::<f64>("/g/x")
-            .shape([rows, cols])
-            .chunk([32, 16])
-            .deflate(4)
-            .shuffle()
-            .create_parents()
-            .create()
-            .unwrap();
-        ds.write_all(&data).unwrap();
+        write_dataset(&f, "/g/x", &[rows, cols], &data, |b| {
+            b.chunk([32, 16]).deflate(4).shuffle().create_parents()
+        });
     }
     let source = format!("{}:/g/x", path.display());
     let j = json(&ok(&["stats", &source, "--json", "--budget", "64KiB"]));
@@ -141,13 +133,15 @@ fn chunked_compressed_hdf5_dataset() {
 fn complex_and_empty_arrays() {
     let dir = tempfile::tempdir().unwrap();
     let c = dir.path().join("c.npy");
-    let mut a = MmapArray::<ooc::core::Complex<f32>>::create_npy(&c, &[3], false).unwrap();
-    a.as_slice_mut().unwrap().copy_from_slice(&[
-        ooc::core::Complex::new(1.0, 2.0),
-        ooc::core::Complex::new(3.0, -1.0),
-        ooc::core::Complex::new(-0.5, 0.5),
-    ]);
-    drop(a);
+    write_npy(
+        &c,
+        &[3],
+        &[
+            ooc::core::Complex::new(1.0_f32, 2.0),
+            ooc::core::Complex::new(3.0, -1.0),
+            ooc::core::Complex::new(-0.5, 0.5),
+        ],
+    );
     let j = json(&ok(&["stats", &arg(&c), "--json"]));
     assert_eq!(j["sum"], serde_json::json!([3.5, 1.5]));
     assert!(j["min"].is_null() && j["max"].is_null());
@@ -161,14 +155,10 @@ fn complex_and_empty_arrays() {
 
 #[test]
 fn files_written_by_numpy_and_h5py() {
-    let Some(py) = python("stats::files_written_by_numpy_and_h5py") else {
+    let Some(py) = Python::for_test("stats::files_written_by_numpy_and_h5py") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let expected = run_python(
-        &py,
-        dir.path(),
-        "import numpy as np, h5py\n\
+    let expected = py.run("import numpy as np, h5py\n\
          a = (np.arange(3000, dtype=np.float64) * 0.37 % 5 - 2).reshape(60, 50)\n\
          np.save('a.npy', np.asfortranarray(a))\n\
          with h5py.File('a.h5', 'w') as f:\n\
@@ -176,11 +166,11 @@ fn files_written_by_numpy_and_h5py() {
          print(repr(float(a.sum())), repr(float(a.min())), repr(float(a.max())), int(a.astype(np.int32).sum()))\n",
     );
     let v: Vec<&str> = expected.split_whitespace().collect();
-    let j = json(&ok(&["stats", &arg(&dir.path().join("a.npy")), "--json"]));
+    let j = json(&ok(&["stats", &arg(&py.dir().join("a.npy")), "--json"]));
     close(&j["sum"], v[0].parse().unwrap());
     same(&j["min"], v[1].parse().unwrap());
     same(&j["max"], v[2].parse().unwrap());
-    let h5 = format!("{}:/x/y", dir.path().join("a.h5").display());
+    let h5 = format!("{}:/x/y", py.dir().join("a.h5").display());
     let j = json(&ok(&["stats", &h5, "--json"]));
     assert_eq!(j["sum"].to_string(), v[3]);
     assert_eq!(j["dtype"], "i32");

@@ -99,34 +99,59 @@ pub(crate) fn files_in(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
-/// The Python interpreter with numpy, h5py and scipy, or `None` after saying loudly that
-/// the test is skipped.
-pub(crate) fn python(test: &str) -> Option<PathBuf> {
-    match std::env::var_os("OOC_PYTHON") {
-        Some(p) if !p.is_empty() => Some(PathBuf::from(p)),
-        _ => {
-            eprintln!("SKIPPED: {test}: OOC_PYTHON not set (cargo xtask test sets it)");
-            None
-        }
-    }
+/// The names of the files in `dir`, sorted.
+pub(crate) fn file_names(dir: &Path) -> Vec<String> {
+    files_in(dir)
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect()
 }
 
-/// Runs `code` with the Python interpreter, in `dir`, asserting success; returns stdout.
-pub(crate) fn run_python(python: &Path, dir: &Path, code: &str) -> String {
-    let out = Command::new(python)
-        .arg("-c")
-        .arg(code)
-        .current_dir(dir)
-        .env_remove("OPENBLAS_CORETYPE")
-        .env_remove("OPENBLAS_L2_SIZE")
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "python failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+/// The Python interpreter with numpy, h5py and scipy, working in a temporary directory of
+/// its own.
+pub(crate) struct Python {
+    exe: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Python {
+    /// The interpreter `OOC_PYTHON` names, in a new temporary directory, or `None` after
+    /// saying loudly that `test` is skipped.
+    pub(crate) fn for_test(test: &str) -> Option<Python> {
+        match std::env::var_os("OOC_PYTHON") {
+            Some(p) if !p.is_empty() => Some(Python {
+                exe: PathBuf::from(p),
+                dir: tempfile::tempdir().unwrap(),
+            }),
+            _ => {
+                eprintln!("SKIPPED: {test}: OOC_PYTHON not set (cargo xtask test sets it)");
+                None
+            }
+        }
+    }
+
+    /// The directory the scripts run in.
+    pub(crate) fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Runs `code` in [`Python::dir`], asserting success; returns stdout.
+    pub(crate) fn run(&self, code: &str) -> String {
+        let out = Command::new(&self.exe)
+            .arg("-c")
+            .arg(code)
+            .current_dir(self.dir())
+            .env_remove("OPENBLAS_CORETYPE")
+            .env_remove("OPENBLAS_L2_SIZE")
+            .output()
+            .expect("run python");
+        assert!(
+            out.status.success(),
+            "python failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
 }
 
 /// A deterministic pseudo-random f64 in [-1, 1) for index `i` (data that is not a ramp).
