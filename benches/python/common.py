@@ -19,6 +19,14 @@ def fill_base(cols):
     return (np.arange(cols) % 1000).astype(np.float32) * np.float32(0.001)
 
 
+def input_path(params, name):
+    """The prepared input file `name` in the data directory, its pages settled (dropped,
+    then read through unless the run is cold) as the run asks."""
+    path = os.path.join(params["dir"], name)
+    settle(path, params["cold"])
+    return path
+
+
 def settle(path, cold):
     """Drop the file's cached pages, then (warm) read it through once in order."""
     fd = os.open(path, os.O_RDONLY)

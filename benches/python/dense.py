@@ -9,15 +9,9 @@ import numpy as np
 import common
 
 
-def _input(params, name):
-    path = os.path.join(params["dir"], name)
-    common.settle(path, params["cold"])
-    return path
-
-
 def numpy_memmap_dot(params):
     rows, cols = params["gemv"]
-    path = _input(params, "dense.npy")
+    path = common.input_path(params, "dense.npy")
     x = common.vector_x(cols)
 
     def run():
@@ -39,41 +33,39 @@ def numpy_inmemory_dot(params):
     return rows * cols * 4, run
 
 
-def h5py_rows(params, name):
+def _h5py_product(params, name, multiply):
+    """y = A.x over the h5py dataset A of input `name`; multiply(d, x, y) fills y."""
     import h5py
 
     rows, cols = params["gemv"]
-    path = _input(params, name)
+    path = common.input_path(params, name)
     x = common.vector_x(cols)
 
     def run():
         with h5py.File(path, "r") as f:
-            d = f["A"]
             y = np.empty(rows, dtype=np.float32)
-            for i in range(rows):
-                y[i] = d[i, :].dot(x)
+            multiply(f["A"], x, y)
         return float(np.sum(y, dtype=np.float64))
 
     return rows * cols * 4, run
+
+
+def h5py_rows(params, name):
+    def multiply(d, x, y):
+        for i in range(len(y)):
+            y[i] = d[i, :].dot(x)
+
+    return _h5py_product(params, name, multiply)
 
 
 def h5py_blocked(params, name, block_rows):
-    import h5py
+    def multiply(d, x, y):
+        rows = len(y)
+        for r0 in range(0, rows, block_rows):
+            r1 = min(r0 + block_rows, rows)
+            y[r0:r1] = d[r0:r1, :].dot(x)
 
-    rows, cols = params["gemv"]
-    path = _input(params, name)
-    x = common.vector_x(cols)
-
-    def run():
-        with h5py.File(path, "r") as f:
-            d = f["A"]
-            y = np.empty(rows, dtype=np.float32)
-            for r0 in range(0, rows, block_rows):
-                r1 = min(r0 + block_rows, rows)
-                y[r0:r1] = d[r0:r1, :].dot(x)
-        return float(np.sum(y, dtype=np.float64))
-
-    return rows * cols * 4, run
+    return _h5py_product(params, name, multiply)
 
 
 def dask_dot(params, name):
@@ -82,7 +74,7 @@ def dask_dot(params, name):
     import h5py
 
     rows, cols = params["gemv"]
-    path = _input(params, name)
+    path = common.input_path(params, name)
     x = common.vector_x(cols)
     if params.get("threads"):
         dask.config.set(num_workers=params["threads"])

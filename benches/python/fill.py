@@ -37,8 +37,7 @@ def numpy_memmap_fill(params):
 
 def numpy_memmap_reopen(params):
     rows, cols = params["fill"]
-    path = os.path.join(params["dir"], "rows.npy")
-    common.settle(path, params["cold"])
+    path = common.input_path(params, "rows.npy")
 
     def run():
         a = np.load(path, mmap_mode="r")

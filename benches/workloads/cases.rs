@@ -105,65 +105,61 @@ impl Case {
     }
 }
 
+/// A ceiling case: the machine's limit itself, with no Python twin and no cold variant.
+fn ceiling(
+    name: &'static str,
+    about: &'static str,
+    inputs: &'static [Dataset],
+    run: fn(&Ctx) -> Result<Outcome>,
+    reference: fn(&Ctx) -> Result<f64>,
+) -> Case {
+    Case {
+        name,
+        group: "ceiling",
+        about,
+        ceiling: Ceiling::Itself,
+        inputs,
+        coldable: false,
+        threads: None,
+        python: &[],
+        same_checksum: false,
+        run,
+        reference,
+        tolerance: 0.0,
+    }
+}
+
 /// Every case, ceilings first.
 pub(crate) fn all() -> Vec<Case> {
     let mut cases = vec![
-        Case {
-            name: "ceiling-memory",
-            group: "ceiling",
-            about: "parallel sum over resident memory (memory read bandwidth)",
-            ceiling: Ceiling::Itself,
-            inputs: &[],
-            coldable: false,
-            threads: None,
-            python: &[],
-            same_checksum: false,
-            run: ceilings::memory,
-            reference: ceilings::memory_reference,
-            tolerance: 0.0,
-        },
-        Case {
-            name: "ceiling-read-warm",
-            group: "ceiling",
-            about: "sequential read of the GEMV matrix file from the page cache",
-            ceiling: Ceiling::Itself,
-            inputs: &[Dataset::Dense],
-            coldable: false,
-            threads: None,
-            python: &[],
-            same_checksum: false,
-            run: ceilings::read_warm,
-            reference: ceilings::read_reference,
-            tolerance: 0.0,
-        },
-        Case {
-            name: "ceiling-read-cold",
-            group: "ceiling",
-            about: "sequential read of the GEMV matrix file after posix_fadvise(DONTNEED)",
-            ceiling: Ceiling::Itself,
-            inputs: &[Dataset::Dense],
-            coldable: false,
-            threads: None,
-            python: &[],
-            same_checksum: false,
-            run: ceilings::read_cold,
-            reference: ceilings::read_reference,
-            tolerance: 0.0,
-        },
-        Case {
-            name: "ceiling-write",
-            group: "ceiling",
-            about: "sequential write of the fill's bytes, synced to disk",
-            ceiling: Ceiling::Itself,
-            inputs: &[],
-            coldable: false,
-            threads: None,
-            python: &[],
-            same_checksum: false,
-            run: ceilings::write,
-            reference: ceilings::write_reference,
-            tolerance: 0.0,
-        },
+        ceiling(
+            "ceiling-memory",
+            "parallel sum over resident memory (memory read bandwidth)",
+            &[],
+            ceilings::memory,
+            ceilings::memory_reference,
+        ),
+        ceiling(
+            "ceiling-read-warm",
+            "sequential read of the GEMV matrix file from the page cache",
+            &[Dataset::Dense],
+            ceilings::read_warm,
+            ceilings::read_reference,
+        ),
+        ceiling(
+            "ceiling-read-cold",
+            "sequential read of the GEMV matrix file after posix_fadvise(DONTNEED)",
+            &[Dataset::Dense],
+            ceilings::read_cold,
+            ceilings::read_reference,
+        ),
+        ceiling(
+            "ceiling-write",
+            "sequential write of the fill's bytes, synced to disk",
+            &[],
+            ceilings::write,
+            ceilings::write_reference,
+        ),
     ];
     cases.extend(crate::fill::cases());
     cases.extend(crate::dense::cases());
