@@ -12,23 +12,15 @@ use common::{Rule, expected};
 use ooc_core::{ByteOrder, Complex};
 use ooc_mmap::{MmapArray, Mode, RawLayout, inspect_npy};
 
+/// Checks the files ooc wrote (directory `argv[1]`, listed in `manifest.txt`) and writes
+/// numpy's; the rule's values come from `argv[2]/make_fixtures.py`, the fixtures' script.
 const CHECK_AND_WRITE: &str = r#"
 import sys, os
 import numpy as np
 
-def rule(shape, descr):
-    n = int(np.prod(shape, dtype=np.int64))
-    k = np.arange(n, dtype=np.int64) % 97
-    kind = np.dtype(descr).kind
-    if kind == "i":
-        v = k - 40
-    elif kind == "u":
-        v = k
-    elif kind == "f":
-        v = k * 0.5 - 10
-    else:
-        v = (k * 0.5 - 10) + 1j * (-k)
-    return v.astype(descr).reshape(shape)
+sys.dont_write_bytecode = True  # no __pycache__ beside the fixtures
+sys.path.insert(0, sys.argv[2])
+from make_fixtures import rule
 
 d = sys.argv[1]
 checked = 0
@@ -162,6 +154,7 @@ fn numpy_and_ooc_read_each_others_files() {
         .arg("-c")
         .arg(CHECK_AND_WRITE)
         .arg(d)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"))
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
