@@ -522,16 +522,19 @@ pub fn load_anndata<T: Element>(path: impl AsRef<Path>, name: &str) -> Result<An
 }
 
 /// Row blocks of a CSR group in an HDF5 file, read on demand: the row pointer is read
-/// (and checked) once at open; each [`ReadSparseRows::read_rows`] reads one hyperslab of
-/// `data` and of `indices` straight into the block's buffers (through `ooc-hdf5`), so
-/// streaming allocates nothing once the buffers have grown to the largest block.
+/// (and checked) once at open; each [`ReadSparseRows::read_rows`] reads one run of
+/// `data` and of `indices` straight into the block's buffers, so streaming allocates
+/// nothing once the buffers have grown to the largest block. Reads go through
+/// `ooc-hdf5`'s parallel read path (positional reads and its own deflate decoding,
+/// without the library's global lock), so a block scheduler reads blocks on all its
+/// workers at once.
 #[derive(Debug)]
 pub struct H5CsrRows<T> {
     ctx: String,
     shape: [usize; 2],
     indptr: Vec<usize>,
-    data: ooc_hdf5::Dataset,
-    indices: ooc_hdf5::Dataset,
+    data: ooc_hdf5::ParallelReader,
+    indices: ooc_hdf5::ParallelReader,
     _element: PhantomData<fn() -> T>,
 }
 
@@ -577,11 +580,16 @@ impl<T: Element> H5CsrRows<T> {
         let core = |e: ooc_hdf5::Error| SparseError::Core(e.into());
         let file = ooc_hdf5::File::open(parent.filename()).map_err(core)?;
         let path = g.name();
-        let data = file.root().dataset(&format!("{path}/data")).map_err(core)?;
-        let indices = file
-            .root()
-            .dataset(&format!("{path}/indices"))
-            .map_err(core)?;
+        // One block is one read: the scheduler's workers are the parallelism.
+        let reader = |name: &str| {
+            file.root()
+                .dataset(&format!("{path}/{name}"))
+                .and_then(|ds| ds.parallel_reader())
+                .and_then(|r| r.with_par(ooc_core::Par::Seq))
+                .map_err(core)
+        };
+        let data = reader("data")?;
+        let indices = reader("indices")?;
         Ok(H5CsrRows {
             ctx,
             shape,
@@ -653,7 +661,7 @@ impl<T: Element> H5CsrRows<T> {
                 }
             }};
         }
-        match self.indices.dtype() {
+        match self.indices.dataset().dtype() {
             DType::I8 => widen!(i8),
             DType::I16 => widen!(i16),
             DType::I32 => widen!(i32),
@@ -703,8 +711,10 @@ impl<T: Element> ReadSparseRows<T> for H5CsrRows<T> {
         Ok(self.read_block(row0, nrows, out)?)
     }
 
-    /// The HDF5 library serialises all calls, so parallel readers gain nothing.
+    /// True unless a dataset's storage makes the parallel read path fall back to the
+    /// HDF5 library, which serialises all calls.
     fn concurrent_reads(&self) -> bool {
-        false
+        ooc_core::ArrayMeta::concurrent_reads(&self.data)
+            && ooc_core::ArrayMeta::concurrent_reads(&self.indices)
     }
 }
