@@ -164,7 +164,7 @@ pub fn plan(op: &Operation, a: &dyn ArrayMeta, opts: &Options) -> Result<Schedul
 /// like one sequential stream to the kernel's readahead, where blocks of a quarter of the
 /// file each made two streams that defeated it (cold GEMV on a 400 MB map: 282 ms with
 /// blocks of 25 MB, 246 ms with 4 MiB). Claiming a block costs a few microseconds.
-const BALANCE_BLOCK_BYTES: usize = 4 << 20;
+pub(crate) const BALANCE_BLOCK_BYTES: usize = 4 << 20;
 
 /// How many blocks cut `rows × cols` elements of `elem` bytes into pieces of about
 /// [`BALANCE_BLOCK_BYTES`].

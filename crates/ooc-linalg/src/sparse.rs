@@ -2,14 +2,15 @@
 //! [`ReadSparseRows`] backend, in memory or streamed from disk.
 //!
 //! Row blocks are cut from the matrix's row pointer so that each block's entries fit its
-//! share of the budget (rows with many entries get short blocks), and there are at least
-//! as many blocks as slots in flight when the matrix allows.
+//! share of the budget and a few MiB (rows with many entries get short blocks), and there
+//! are at least as many blocks as slots in flight when the matrix allows.
 
 use ooc_core::{CsrBlock, ReadSparseRows};
 
 use crate::engine::{Source, run};
 use crate::error::{LinalgError, Result};
 use crate::kernels::{Scalar, spmv_block};
+use crate::operation::BALANCE_BLOCK_BYTES;
 use crate::options::Options;
 
 /// One block of consecutive rows of a sparse matrix.
@@ -94,9 +95,12 @@ pub fn plan_sparse<T: Scalar>(offsets: &[usize], opts: &Options) -> Result<Spars
     let whole = block_cost::<T>(rows, nnz);
     // Each slot's buffers are sized for the most rows and the most entries of any block,
     // so both are capped, in proportion to the matrix, within the slot's share (and
-    // blocks are small enough that every slot has work when the matrix is small).
+    // blocks are small enough that every slot has work when the matrix is small). As for
+    // dense blocks, a few MiB at most: a slot's buffers then stay in cache and are faulted
+    // in once, and workers share the work evenly.
     let target = per_slot
         .min(whole.div_ceil(in_flight))
+        .min(BALANCE_BLOCK_BYTES)
         .max(block_cost::<T>(1, widest));
     let unit = std::mem::size_of::<T>() + std::mem::size_of::<usize>();
     #[allow(

@@ -94,6 +94,34 @@ proptest! {
     }
 }
 
+/// With a budget far above the matrix, blocks stay a few MiB (so a slot's buffers are
+/// reused from cache), except that a single row too wide for that is a block of its own.
+#[test]
+fn sparse_blocks_stay_small_under_a_large_budget() {
+    // 2,000 rows of 1,000 entries (16 bytes each per slot: 32 MB in all), then one row of
+    // a million entries.
+    let mut offsets: Vec<usize> = (0..=2000).map(|r| r * 1000).collect();
+    offsets.push(offsets[2000] + 1_000_000);
+    let opts = Options::new()
+        .with_par(Par::threads(2))
+        .with_budget(MemoryBudget::mib(4096));
+    let p = plan_sparse::<f64>(&offsets, &opts).unwrap();
+    let four_mib = 4 << 20;
+    for b in &p.blocks {
+        let bytes = b.nnz * 16;
+        assert!(bytes <= four_mib || b.rows == 1, "{b:?}");
+    }
+    assert!(
+        p.blocks.len() >= 32_000_000 / four_mib,
+        "{} blocks",
+        p.blocks.len()
+    );
+    assert_eq!(
+        p.blocks.last().map(|b| (b.rows, b.nnz)),
+        Some((1, 1_000_000))
+    );
+}
+
 #[test]
 fn failing_sparse_reads_surface() {
     let dense: Vec<f64> = (0..30 * 6).map(|i| f64::from(i % 4)).collect();
