@@ -118,4 +118,22 @@ mod tests {
         assert!(zeroed::<f64>(0, "x").unwrap().is_empty());
         assert!(with_capacity::<u64>(5, "x").unwrap().capacity() >= 5);
     }
+
+    /// Arrays large enough to be advised onto huge pages (at odd lengths, so the advised
+    /// range starts and ends inside the allocation) are zero and writable end to end.
+    #[test]
+    fn huge_page_arrays_are_zero_and_writable() {
+        for len in [4 * HUGE_PAGE / 8, 5 * HUGE_PAGE / 8 + 3, 9 * HUGE_PAGE / 8 - 1] {
+            let mut v = zeroed::<u64>(len, "dense form").unwrap();
+            assert_eq!(v.len(), len);
+            assert!(v.iter().all(|&x| x == 0));
+            for (i, x) in v.iter_mut().enumerate().step_by(511) {
+                *x = i as u64;
+            }
+            v[len - 1] = 7;
+            assert_eq!(v[511], 511);
+            assert_eq!(v[len - 1], 7);
+            assert_eq!(v[1], 0);
+        }
+    }
 }
