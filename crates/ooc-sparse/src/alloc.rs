@@ -47,6 +47,7 @@ pub(crate) fn with_capacity<T>(cap: usize, what: &'static str) -> Result<Vec<T>>
             what,
             bytes: cap as u128 * std::mem::size_of::<T>() as u128,
         })?;
+    advise_spare_capacity(&mut v);
     Ok(v)
 }
 
@@ -61,34 +62,45 @@ pub(crate) fn filled<T: Clone>(len: usize, value: T, what: &'static str) -> Resu
 /// transparent huge pages, as numpy does, so filling them faults 512 times less often.
 pub(crate) fn zeroed<T: bytemuck::Zeroable>(len: usize, what: &'static str) -> Result<Vec<T>> {
     check(len, std::mem::size_of::<T>(), what)?;
-    let mut v =
+    let mut v: Vec<T> =
         bytemuck::allocation::try_zeroed_vec(len).map_err(|()| SparseError::Allocation {
             what,
             bytes: len as u128 * std::mem::size_of::<T>() as u128,
         })?;
-    advise_huge_pages(&mut v);
+    // Untouched so far: calloc hands large arrays over as fresh zero pages.
+    advise_huge_pages(v.as_mut_ptr().cast(), std::mem::size_of_val(v.as_slice()));
     Ok(v)
+}
+
+/// Advises huge pages for the spare capacity of `v`, before anything is written there.
+pub(crate) fn advise_spare_capacity<T>(v: &mut Vec<T>) {
+    let spare = v.spare_capacity_mut();
+    advise_huge_pages(spare.as_mut_ptr().cast(), std::mem::size_of_val(spare));
 }
 
 /// The size of a transparent huge page on x86-64 and most aarch64 kernels.
 const HUGE_PAGE: usize = 2 << 20;
 
-/// Advises the kernel to back the whole huge pages inside `v` with transparent huge
-/// pages (`MADV_HUGEPAGE`; a no-op where the kernel has them off or always on). Only the
-/// memory's backing changes, never its contents, so a refusal is ignored.
-fn advise_huge_pages<T>(v: &mut [T]) {
-    let bytes = std::mem::size_of_val(v);
+/// Advises the kernel to back the whole huge pages inside the `bytes` bytes at `start`
+/// (memory the caller owns) with transparent huge pages (`MADV_HUGEPAGE`; a no-op where
+/// the kernel has them off or always on). Only the memory's backing changes, never its
+/// contents, so a refusal is ignored.
+fn advise_huge_pages(start: *mut u8, bytes: usize) {
     if cfg!(miri) || bytes < 4 * HUGE_PAGE {
         return;
     }
-    let start = v.as_mut_ptr() as usize;
-    let first = start.next_multiple_of(HUGE_PAGE);
-    let end = (start + bytes) / HUGE_PAGE * HUGE_PAGE;
-    if end > first {
-        // SAFETY: `first..end` lies inside the allocation `v` owns; MADV_HUGEPAGE only
-        // changes how those pages are backed and keeps their contents.
+    let offset = start.align_offset(HUGE_PAGE);
+    let whole = (bytes.saturating_sub(offset)) / HUGE_PAGE * HUGE_PAGE;
+    if whole > 0 {
+        // SAFETY: `offset + whole <= bytes`, so the range lies inside memory the caller
+        // owns; MADV_HUGEPAGE only changes how those pages are backed and keeps their
+        // contents. `wrapping_add` keeps the pointer arithmetic defined.
         unsafe {
-            libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_HUGEPAGE);
+            libc::madvise(
+                start.wrapping_add(offset).cast(),
+                whole,
+                libc::MADV_HUGEPAGE,
+            );
         }
     }
 }
@@ -120,10 +132,15 @@ mod tests {
     }
 
     /// Arrays large enough to be advised onto huge pages (at odd lengths, so the advised
-    /// range starts and ends inside the allocation) are zero and writable end to end.
+    /// range starts and ends inside the allocation) are zero and writable end to end, and
+    /// reserved ones take exactly what is pushed.
     #[test]
     fn huge_page_arrays_are_zero_and_writable() {
-        for len in [4 * HUGE_PAGE / 8, 5 * HUGE_PAGE / 8 + 3, 9 * HUGE_PAGE / 8 - 1] {
+        for len in [
+            4 * HUGE_PAGE / 8,
+            5 * HUGE_PAGE / 8 + 3,
+            9 * HUGE_PAGE / 8 - 1,
+        ] {
             let mut v = zeroed::<u64>(len, "dense form").unwrap();
             assert_eq!(v.len(), len);
             assert!(v.iter().all(|&x| x == 0));
@@ -134,6 +151,9 @@ mod tests {
             assert_eq!(v[511], 511);
             assert_eq!(v[len - 1], 7);
             assert_eq!(v[1], 0);
+            let mut w = with_capacity::<u64>(len, "index array").unwrap();
+            w.extend((0..len as u64).rev());
+            assert_eq!((w.len(), w[0], w[len - 1]), (len, len as u64 - 1, 0));
         }
     }
 }

@@ -52,7 +52,10 @@ impl Idx for usize {
     }
     fn store(v: Vec<Self>, bound: usize) -> IndexVec {
         if narrow_fits(bound) {
-            IndexVec::Narrow(v.iter().map(|&j| u32::from_ix(j)).collect())
+            let mut narrow = Vec::with_capacity(v.len());
+            crate::alloc::advise_spare_capacity(&mut narrow);
+            narrow.extend(v.iter().map(|&j| u32::from_ix(j)));
+            IndexVec::Narrow(narrow)
         } else {
             IndexVec::Wide(v)
         }

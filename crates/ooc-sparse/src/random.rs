@@ -21,6 +21,7 @@ use rand::Rng;
 use rand_pcg::Pcg64;
 use rayon::prelude::*;
 
+use crate::alloc;
 use crate::csr::CsrMatrix;
 use crate::error::{Result, SparseError};
 use crate::format::{AnySparse, Format};
@@ -61,8 +62,9 @@ struct Piece {
 /// # Errors
 /// [`SparseError::InvalidDensity`] for a density outside `[0, 1]` or NaN;
 /// [`SparseError::ShapeOverflow`] when `rows · cols` overflows; [`SparseError::DiaTooLarge`]
-/// for a DIA result above [`crate::DIA_DEFAULT_LIMIT`]; [`SparseError::Core`] when a thread
-/// pool cannot be started.
+/// for a DIA result above [`crate::DIA_DEFAULT_LIMIT`]; [`SparseError::Allocation`] when
+/// the entries do not fit in memory; [`SparseError::Core`] when a thread pool cannot be
+/// started.
 pub fn random<T: Element>(
     rows: usize,
     cols: usize,
@@ -104,8 +106,8 @@ pub fn random_csr<T: Element>(
     };
     let pieces = parallel::run(par, |parallel| split(root, seed, parallel))?;
 
-    let mut positions = vec![0_usize; k];
-    let mut values = vec![T::default(); k];
+    let mut positions: Vec<usize> = alloc::zeroed(k, "positions")?;
+    let mut values: Vec<T> = alloc::zeroed(k, "values")?;
     let mut tasks = Vec::with_capacity(pieces.len());
     let (mut pos_rest, mut val_rest) = (&mut positions[..], &mut values[..]);
     for piece in &pieces {
