@@ -72,6 +72,14 @@ pub(crate) fn zeroed<T: bytemuck::Zeroable>(len: usize, what: &'static str) -> R
     Ok(v)
 }
 
+/// An empty vector with room for `cap` elements, on huge pages when large; for
+/// infallible conversions, which abort on exhausted memory as `Vec` does.
+pub(crate) fn advised<T>(cap: usize) -> Vec<T> {
+    let mut v = Vec::with_capacity(cap);
+    advise_spare_capacity(&mut v);
+    v
+}
+
 /// Advises huge pages for the spare capacity of `v`, before anything is written there.
 pub(crate) fn advise_spare_capacity<T>(v: &mut Vec<T>) {
     let spare = v.spare_capacity_mut();

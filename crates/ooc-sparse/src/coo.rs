@@ -8,6 +8,7 @@ use crate::alloc;
 use crate::csr::{CsrMatrix, check_spmv, dense_zeros};
 use crate::error::{Result, SparseError};
 use crate::format::SparseMatrix;
+use crate::index::{Idx, with_indices};
 use crate::parallel;
 
 /// A sparse matrix as three parallel arrays: row, column, value.
@@ -101,15 +102,20 @@ impl<T: Element> CooMatrix<T> {
     /// Converts from CSR (entries in row order; no copy of structure beyond the arrays).
     #[must_use]
     pub fn from_csr(csr: &CsrMatrix<T>) -> Self {
-        let mut row = Vec::with_capacity(csr.data.len());
+        let nnz = csr.data.len();
+        let mut row = alloc::advised(nnz);
         for (i, w) in csr.indptr.windows(2).enumerate() {
             row.resize(row.len() + (w[1] - w[0]), i);
         }
+        let mut col = alloc::advised(nnz);
+        with_indices!(&csr.indices, idx => col.extend(idx.iter().map(|&j| j.ix())));
+        let mut data = alloc::advised(nnz);
+        data.extend_from_slice(&csr.data);
         CooMatrix {
             shape: csr.shape,
             row,
-            col: csr.indices.as_slice().to_vec(),
-            data: csr.data.clone(),
+            col,
+            data,
         }
     }
 
