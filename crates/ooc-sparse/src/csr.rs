@@ -524,12 +524,7 @@ impl<T: Element> CsrMatrix<T> {
         indices: Vec<usize>,
         data: Vec<T>,
     ) -> Self {
-        debug_assert!(
-            validate_compressed(shape[0], shape[1], &indptr, &indices, data.len(), "column")
-                .is_ok()
-        );
-        let canonical = rows_strictly_increasing(&indptr, &indices);
-        Self::assemble(shape, indptr, indices, data, canonical)
+        Self::trusted(shape, indptr, indices, data, false)
     }
 
     /// As [`CsrMatrix::from_valid_parts`] for parts whose rows are already strictly
@@ -540,11 +535,24 @@ impl<T: Element> CsrMatrix<T> {
         indices: Vec<usize>,
         data: Vec<T>,
     ) -> Self {
+        Self::trusted(shape, indptr, indices, data, true)
+    }
+
+    /// Valid parts (checked in debug builds only); canonical when `sorted` says so or
+    /// the rows turn out strictly increasing.
+    fn trusted(
+        shape: [usize; 2],
+        indptr: Vec<usize>,
+        indices: Vec<usize>,
+        data: Vec<T>,
+        sorted: bool,
+    ) -> Self {
         debug_assert!(
             validate_compressed(shape[0], shape[1], &indptr, &indices, data.len(), "column")
-                .is_ok_and(|canonical| canonical)
+                .is_ok_and(|canonical| canonical || !sorted)
         );
-        Self::assemble(shape, indptr, indices, data, true)
+        let canonical = sorted || rows_strictly_increasing(&indptr, &indices);
+        Self::assemble(shape, indptr, indices, data, canonical)
     }
 
     /// A matrix of `shape` with no stored entries.
