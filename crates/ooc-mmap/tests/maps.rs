@@ -251,7 +251,7 @@ fn prefetch_hints_keep_the_data() {
             Region::rows(rows - 1, 2, cols),
         ] {
             b.prefetch_region(&region);
-            ViewBlock::prefetch_region(&&b, &region);
+            (&b).prefetch_region(&region);
         }
         assert_eq!(b.as_slice(), &want[..], "fortran {fortran}");
     }
