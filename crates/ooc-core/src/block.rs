@@ -69,15 +69,6 @@ pub trait ViewBlock<T: Element>: ReadBlock<T> {
     /// # Errors
     /// As [`ReadBlock::read_region`] for a region outside the array or a wrong type.
     fn view_region(&self, region: &Region) -> Result<Option<&[T]>>;
-
-    /// Hints that `region` will be viewed soon. Backends whose views are pages of a file
-    /// start reading those pages in the background (see [`crate::mem::will_need`]), so a
-    /// scheduler that hints a few blocks ahead, in order, turns its workers' scattered
-    /// page faults into one sequential stream of reads. The default does nothing; a hint
-    /// never fails and never changes what a view returns.
-    fn prefetch_region(&self, region: &Region) {
-        let _ = region;
-    }
 }
 
 impl<A: ArrayMeta + ?Sized> ArrayMeta for &A {
@@ -107,10 +98,6 @@ impl<T: Element, A: ReadBlock<T> + ?Sized> ReadBlock<T> for &A {
 impl<T: Element, A: ViewBlock<T> + ?Sized> ViewBlock<T> for &A {
     fn view_region(&self, region: &Region) -> Result<Option<&[T]>> {
         (**self).view_region(region)
-    }
-
-    fn prefetch_region(&self, region: &Region) {
-        (**self).prefetch_region(region);
     }
 }
 

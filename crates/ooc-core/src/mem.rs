@@ -141,50 +141,6 @@ pub fn measure<R>(f: impl FnOnce() -> R) -> Result<(R, MemoryReport)> {
     Ok((value, MemoryReport { before, after }))
 }
 
-/// Asks the kernel to start reading the file pages under `bytes` (part of a file memory
-/// map) in the background (`madvise(MADV_WILLNEED)`), unless its first page is resident
-/// already: checking one page costs a system call, where advising a resident range walks
-/// every one of its pages. A hint only: nothing is returned and nothing fails, and the
-/// bytes are never read or changed. Does nothing for an empty slice, under Miri, and off
-/// Linux.
-///
-/// ```
-/// let data = vec![1_u8; 3 << 20];
-/// ooc_core::mem::will_need(&data); // heap memory: resident, so nothing to do
-/// assert_eq!(data[0], 1);
-/// ```
-pub fn will_need(bytes: &[u8]) {
-    #[cfg(all(target_os = "linux", not(miri)))]
-    {
-        if bytes.is_empty() {
-            return;
-        }
-        // SAFETY: sysconf has no preconditions.
-        let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096);
-        let addr = bytes.as_ptr() as usize;
-        let start = addr - addr % page;
-        let len = addr + bytes.len() - start;
-        let first = start as *mut libc::c_void;
-        let mut resident = 0_u8;
-        // SAFETY: `start` is the page holding `bytes[0]`, which is mapped (the slice
-        // borrows it); mincore writes one byte for the one page asked about, into
-        // `resident`.
-        let known = unsafe { libc::mincore(first, page, &raw mut resident) } == 0;
-        if known && resident & 1 == 1 {
-            return;
-        }
-        // SAFETY: `start..start + len` covers the pages of `bytes`, all mapped while the
-        // slice is borrowed; MADV_WILLNEED only schedules reads into the page cache and
-        // never changes the mapping or its contents. A refusal is harmless, so the
-        // result is ignored.
-        unsafe {
-            libc::madvise(first, len, libc::MADV_WILLNEED);
-        }
-    }
-    #[cfg(not(all(target_os = "linux", not(miri))))]
-    let _ = bytes;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1225,12 +1225,4 @@ impl<T: Element> ViewBlock<T> for ParallelReader {
     fn view_region(&self, region: &Region) -> ooc_core::Result<Option<&[T]>> {
         ParallelReader::view_region(self, region).map_err(Into::into)
     }
-
-    /// Starts reading the region's pages in the background when it is viewable and not
-    /// yet resident ([`ooc_core::mem::will_need`]).
-    fn prefetch_region(&self, region: &Region) {
-        if let Ok(Some(v)) = ParallelReader::view_region::<T>(self, region) {
-            ooc_core::mem::will_need(bytemuck::cast_slice(v));
-        }
-    }
 }

@@ -489,16 +489,6 @@ fn contiguous_datasets_lend_views_of_row_blocks() {
         Err(Error::Core(ooc_core::Error::DTypeMismatch { .. }))
     ));
     assert!(view.view_region(&Region::rows(6, 2, 5)).is_err());
-    // Prefetch hints on viewable, unviewable and out-of-range regions change nothing.
-    for region in [
-        Region::rows(0, 7, 5),
-        Region::rows(3, 0, 5),
-        Region::block(1, 1, 2, 2),
-        Region::rows(6, 2, 5),
-    ] {
-        view.prefetch_region(&region);
-    }
-    assert_eq!(read_all::<f64>(&reader), data);
     // Chunks that are not whole rows lend nothing.
     let mut c = file
         .new_dataset::<f64>("c")

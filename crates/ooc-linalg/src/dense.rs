@@ -56,11 +56,6 @@ impl<T: Element, A: ReadBlock<T>> Source for Dense<'_, T, A> {
             None => Ok(None),
         }
     }
-    fn prefetch(&self, i: usize) {
-        if let Some(v) = self.view {
-            v.prefetch_region(&self.regions[i]);
-        }
-    }
     fn read(&self, i: usize, buf: &mut Vec<T>) -> Result<()> {
         let r = &self.regions[i];
         Ok(self.a.read_region(r, &mut buf[..r.len()])?)

@@ -37,32 +37,10 @@ pub(crate) trait Source: Sync {
     fn new_buf(&self) -> Self::Buf;
     /// Block `i` without copying, when the source lends it.
     fn view(&self, i: usize) -> Result<Option<&Self::Data>>;
-    /// Hints that block `i` will be viewed soon (a no-op unless the source lends views
-    /// of file pages).
-    fn prefetch(&self, i: usize) {
-        let _ = i;
-    }
     /// Reads block `i` into `buf`.
     fn read(&self, i: usize, buf: &mut Self::Buf) -> Result<()>;
     /// Block `i` as read into `buf`.
     fn data<'b>(&self, i: usize, buf: &'b Self::Buf) -> &'b Self::Data;
-}
-
-/// How far ahead of the block being claimed views are hinted ([`Source::prefetch`]).
-const PREFETCH_AHEAD_BYTES: u64 = 32 << 20;
-
-/// Hints the blocks about [`PREFETCH_AHEAD_BYTES`] ahead of block `i`, as `i` is claimed:
-/// blocks are claimed in order, so the hints form one sequential stream of reads ahead of
-/// every worker. Claiming block 0 hints the whole first window; each later claim hints
-/// the one block entering it, so every block is hinted once.
-fn prefetch_ahead<S: Source + ?Sized>(src: &S, i: usize) {
-    let ahead = usize::try_from(PREFETCH_AHEAD_BYTES / src.bytes(i).max(1))
-        .unwrap_or(usize::MAX)
-        .max(1);
-    let first = if i == 0 { 0 } else { i.saturating_add(ahead) };
-    for k in first..=i.saturating_add(ahead).min(src.len().saturating_sub(1)) {
-        src.prefetch(k);
-    }
 }
 
 struct State<R, C> {
@@ -218,9 +196,6 @@ where
             let _guard = PanicGuard(&window.failed, &window.wake);
             let mut buf: Option<S::Buf> = None;
             while let Some((i, mut r)) = window.claim() {
-                if src.lends_views() {
-                    prefetch_ahead(src, i);
-                }
                 let result = match src.view(i) {
                     Ok(Some(data)) => compute(i, data, &mut r),
                     Ok(None) => {
@@ -316,80 +291,4 @@ fn on_workers(workers: usize, worker: &(dyn Fn() + Sync)) {
         }
         worker();
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::Mutex;
-
-    use super::*;
-
-    /// A source of `n` blocks of `bytes` each that records which blocks were hinted.
-    struct Hinted {
-        n: usize,
-        bytes: u64,
-        hints: Mutex<Vec<usize>>,
-    }
-
-    impl Source for Hinted {
-        type Buf = ();
-        type Data = ();
-        fn len(&self) -> usize {
-            self.n
-        }
-        fn bytes(&self, _i: usize) -> u64 {
-            self.bytes
-        }
-        fn concurrent_reads(&self) -> bool {
-            true
-        }
-        fn lends_views(&self) -> bool {
-            true
-        }
-        fn new_buf(&self) {}
-        fn view(&self, _i: usize) -> Result<Option<&()>> {
-            Ok(Some(&()))
-        }
-        fn read(&self, _i: usize, _buf: &mut ()) -> Result<()> {
-            Ok(())
-        }
-        fn data<'b>(&self, _i: usize, buf: &'b ()) -> &'b () {
-            buf
-        }
-        fn prefetch(&self, i: usize) {
-            self.hints.lock().unwrap().push(i);
-        }
-    }
-
-    /// Claiming the blocks in order hints every block exactly once, in order, and never
-    /// one past the end, whatever the block size against the look-ahead window.
-    #[test]
-    fn every_block_is_hinted_once_in_order() {
-        for n in [0, 1, 2, 7, 40] {
-            for bytes in [
-                0,
-                1,
-                4 << 20,
-                PREFETCH_AHEAD_BYTES,
-                3 * PREFETCH_AHEAD_BYTES,
-            ] {
-                let src = Hinted {
-                    n,
-                    bytes,
-                    hints: Mutex::new(Vec::new()),
-                };
-                for i in 0..n {
-                    prefetch_ahead(&src, i);
-                    let hints = src.hints.lock().unwrap();
-                    assert!(hints.contains(&i), "block {i} viewed before its hint");
-                }
-                let hints = src.hints.into_inner().unwrap();
-                assert_eq!(
-                    hints,
-                    (0..n).collect::<Vec<_>>(),
-                    "{n} blocks of {bytes} bytes"
-                );
-            }
-        }
-    }
 }

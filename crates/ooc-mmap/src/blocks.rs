@@ -96,14 +96,6 @@ impl<T: Element> ViewBlock<T> for MmapArray<T> {
             .contiguous_offset(self.shape())
             .map(|at| &self.as_slice()[at..at + region.len()]))
     }
-
-    /// Starts reading the region's pages in the background when it is viewable and not
-    /// yet resident ([`ooc_core::mem::will_need`]).
-    fn prefetch_region(&self, region: &Region) {
-        if let Ok(Some(v)) = ViewBlock::view_region(self, region) {
-            ooc_core::mem::will_need(bytemuck::cast_slice(v));
-        }
-    }
 }
 
 /// The heap part is the shape and path; the elements are mapped, not heap.

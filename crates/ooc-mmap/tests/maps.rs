@@ -227,36 +227,6 @@ fn every_advice_keeps_the_data() {
     }
 }
 
-/// Prefetch hints, on evicted and resident pages, on regions that can and cannot be
-/// viewed (Fortran order, blocks of columns, empty, outside the array), never fail and
-/// never change what is read.
-#[test]
-fn prefetch_hints_keep_the_data() {
-    let dir = tempfile::tempdir().unwrap();
-    let (rows, cols) = (64, 1000);
-    let want: Vec<f64> = values(rows * cols, 5);
-    for fortran in [false, true] {
-        let path = dir.path().join(format!("pf-{fortran}.npy"));
-        let mut a = MmapArray::<f64>::create_npy(&path, &[rows, cols], fortran).unwrap();
-        a.as_slice_mut().unwrap().copy_from_slice(&want);
-        a.flush().unwrap();
-        drop(a);
-        let b = MmapArray::<f64>::open_npy(&path, Mode::ReadOnly).unwrap();
-        b.advise(Access::DontNeed).unwrap();
-        for region in [
-            Region::rows(0, rows, cols),
-            Region::rows(7, 9, cols),
-            Region::rows(rows, 0, cols),
-            Region::block(3, 5, 10, 20),
-            Region::rows(rows - 1, 2, cols),
-        ] {
-            b.prefetch_region(&region);
-            (&b).prefetch_region(&region);
-        }
-        assert_eq!(b.as_slice(), &want[..], "fortran {fortran}");
-    }
-}
-
 #[test]
 fn footprint_tells_mapped_from_resident() {
     let dir = tempfile::tempdir().unwrap();
