@@ -54,8 +54,8 @@ pub(crate) struct SparseDesc {
 pub(crate) enum SparseSource<T> {
     /// Held in memory, in CSR form.
     Memory(ooc_sparse::CsrMatrix<T>),
-    /// Read from the file as rows are asked for.
-    Stream(ooc_sparse::H5CsrRows<T>),
+    /// Read from the file as rows are asked for (boxed: its two readers are large).
+    Stream(Box<ooc_sparse::H5CsrRows<T>>),
 }
 
 impl<T: ooc_core::Element> ReadSparseRows<T> for SparseSource<T> {
@@ -68,7 +68,7 @@ impl<T: ooc_core::Element> ReadSparseRows<T> for SparseSource<T> {
     fn nnz(&self) -> usize {
         match self {
             SparseSource::Memory(m) => ReadSparseRows::nnz(m),
-            SparseSource::Stream(m) => ReadSparseRows::nnz(m),
+            SparseSource::Stream(m) => ReadSparseRows::nnz(&**m),
         }
     }
     fn row_offsets(&self) -> ooc_core::Result<Vec<usize>> {
@@ -166,9 +166,9 @@ pub(crate) fn with_sparse<V: SparseVisit>(spec: &SourceSpec, visit: V) -> CliRes
     macro_rules! open {
         ($t:ty) => {{
             let m = match (desc.storage, spec.inner.as_deref()) {
-                ("anndata", Some(inner)) if desc.format == "csr" => SparseSource::Stream(
+                ("anndata", Some(inner)) if desc.format == "csr" => SparseSource::Stream(Box::new(
                     ooc_sparse::H5CsrRows::<$t>::open_path(path, inner).at(path)?,
-                ),
+                )),
                 _ => SparseSource::Memory(load_sparse::<$t>(spec)?.try_into_csr().at(path)?),
             };
             visit.visit::<$t>(&m, &desc)
