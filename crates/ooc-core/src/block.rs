@@ -69,6 +69,15 @@ pub trait ViewBlock<T: Element>: ReadBlock<T> {
     /// # Errors
     /// As [`ReadBlock::read_region`] for a region outside the array or a wrong type.
     fn view_region(&self, region: &Region) -> Result<Option<&[T]>>;
+
+    /// Says that a region lent by [`ViewBlock::view_region`] has been used and will not
+    /// be needed again in this pass. A backend whose views are file pages, and that was
+    /// told the pass reads once in order, may drop them, so a pass over a file larger than
+    /// memory does not fill the page cache and make the kernel reclaim as it reads. The
+    /// default does nothing; it never fails and never changes what a later view returns.
+    fn release_region(&self, region: &Region) {
+        let _ = region;
+    }
 }
 
 impl<A: ArrayMeta + ?Sized> ArrayMeta for &A {
@@ -98,6 +107,10 @@ impl<T: Element, A: ReadBlock<T> + ?Sized> ReadBlock<T> for &A {
 impl<T: Element, A: ViewBlock<T> + ?Sized> ViewBlock<T> for &A {
     fn view_region(&self, region: &Region) -> Result<Option<&[T]>> {
         (**self).view_region(region)
+    }
+
+    fn release_region(&self, region: &Region) {
+        (**self).release_region(region);
     }
 }
 

@@ -56,6 +56,11 @@ impl<T: Element, A: ReadBlock<T>> Source for Dense<'_, T, A> {
             None => Ok(None),
         }
     }
+    fn release(&self, i: usize) {
+        if let Some(v) = self.view {
+            v.release_region(&self.regions[i]);
+        }
+    }
     fn read(&self, i: usize, buf: &mut Vec<T>) -> Result<()> {
         let r = &self.regions[i];
         Ok(self.a.read_region(r, &mut buf[..r.len()])?)

@@ -37,6 +37,11 @@ pub(crate) trait Source: Sync {
     fn new_buf(&self) -> Self::Buf;
     /// Block `i` without copying, when the source lends it.
     fn view(&self, i: usize) -> Result<Option<&Self::Data>>;
+    /// Says block `i`, lent by [`Source::view`], has been used (a no-op unless the source
+    /// drops file pages behind a pass).
+    fn release(&self, i: usize) {
+        let _ = i;
+    }
     /// Reads block `i` into `buf`.
     fn read(&self, i: usize, buf: &mut Self::Buf) -> Result<()>;
     /// Block `i` as read into `buf`.
@@ -197,7 +202,11 @@ where
             let mut buf: Option<S::Buf> = None;
             while let Some((i, mut r)) = window.claim() {
                 let result = match src.view(i) {
-                    Ok(Some(data)) => compute(i, data, &mut r),
+                    Ok(Some(data)) => {
+                        let done = compute(i, data, &mut r);
+                        src.release(i);
+                        done
+                    }
                     Ok(None) => {
                         let b = buf.get_or_insert_with(|| src.new_buf());
                         src.read(i, b)
@@ -291,4 +300,91 @@ fn on_workers(workers: usize, worker: &(dyn Fn() + Sync)) {
         }
         worker();
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::options::Options;
+
+    /// `n` one-element blocks lent as views; records the blocks computed and released.
+    struct Lent {
+        data: Vec<u64>,
+        computed: Mutex<Vec<usize>>,
+        released: Mutex<Vec<usize>>,
+    }
+
+    impl Source for Lent {
+        type Buf = Vec<u64>;
+        type Data = [u64];
+        fn len(&self) -> usize {
+            self.data.len()
+        }
+        fn bytes(&self, _i: usize) -> u64 {
+            8
+        }
+        fn concurrent_reads(&self) -> bool {
+            true
+        }
+        fn lends_views(&self) -> bool {
+            true
+        }
+        fn new_buf(&self) -> Vec<u64> {
+            vec![0]
+        }
+        fn view(&self, i: usize) -> Result<Option<&[u64]>> {
+            // Odd blocks are not lent, so they are read into a buffer instead.
+            Ok(i.is_multiple_of(2).then(|| &self.data[i..=i]))
+        }
+        fn read(&self, i: usize, buf: &mut Vec<u64>) -> Result<()> {
+            buf[0] = self.data[i];
+            Ok(())
+        }
+        fn data<'b>(&self, _i: usize, buf: &'b Vec<u64>) -> &'b [u64] {
+            buf
+        }
+        fn release(&self, i: usize) {
+            assert!(
+                self.computed.lock().unwrap().contains(&i),
+                "block {i} released before it was computed"
+            );
+            self.released.lock().unwrap().push(i);
+        }
+    }
+
+    /// Every lent block is released once, after its compute step, and no other block is;
+    /// the result is the same on one thread and two.
+    #[test]
+    fn lent_blocks_are_released_once_after_use() {
+        for threads in [1, 2] {
+            let src = Lent {
+                data: (1..=9).collect(),
+                computed: Mutex::new(Vec::new()),
+                released: Mutex::new(Vec::new()),
+            };
+            let opts = Options::new().with_par(ooc_core::Par::threads(threads));
+            let mut sum = 0;
+            run(
+                &src,
+                &opts,
+                vec![vec![0_u64; 1]; 2],
+                |i, data: &[u64], part: &mut Vec<u64>| {
+                    part[0] = data[0];
+                    src.computed.lock().unwrap().push(i);
+                    Ok(())
+                },
+                |_, part: &mut Vec<u64>| {
+                    sum += part[0];
+                    Ok(())
+                },
+            )
+            .unwrap();
+            assert_eq!(sum, 45, "{threads} threads");
+            let mut released = src.released.into_inner().unwrap();
+            released.sort_unstable();
+            assert_eq!(released, [0, 2, 4, 6, 8], "{threads} threads");
+        }
+    }
 }

@@ -6,6 +6,7 @@
 use std::fs::File;
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use memmap2::{Advice, Mmap, MmapMut, MmapOptions, UncheckedAdvice};
 use ndarray::{ArrayViewD, ArrayViewMutD, IxDyn, ShapeBuilder};
@@ -54,6 +55,8 @@ pub struct MmapArray<T: Element> {
     mode: Mode,
     path: PathBuf,
     data_offset: u64,
+    /// Set by [`Access::Sequential`]: views released by a scheduler are dropped.
+    drop_behind: AtomicBool,
     elem: PhantomData<T>,
 }
 
@@ -151,6 +154,7 @@ impl<T: Element> MmapArray<T> {
             mode,
             path: path.to_path_buf(),
             data_offset: offset,
+            drop_behind: AtomicBool::new(false),
             elem: PhantomData,
         })
     }
@@ -332,7 +336,10 @@ impl<T: Element> MmapArray<T> {
         }
     }
 
-    /// Tells the kernel how the pages will be used (`madvise`).
+    /// Tells the kernel how the pages will be used (`madvise`). After
+    /// [`Access::Sequential`], regions a scheduler releases once it has used them
+    /// ([`ooc_core::ViewBlock::release_region`]) are dropped from memory, so one pass over a
+    /// map larger than RAM does not fill the page cache; any other advice stops that.
     ///
     /// # Errors
     /// [`MmapError::AdviceRefused`] for [`Access::DontNeed`] on a copy-on-write map (it
@@ -350,6 +357,8 @@ impl<T: Element> MmapArray<T> {
                 advice: access.name(),
             });
         }
+        self.drop_behind
+            .store(access == Access::Sequential, Ordering::Relaxed);
         let done = match (&self.storage, checked) {
             (Storage::Empty, _) => Ok(()),
             (Storage::ReadOnly(m), Some(a)) => m.advise(a),
@@ -367,6 +376,45 @@ impl<T: Element> MmapArray<T> {
             },
         };
         done.map_err(|e| MmapError::io("advise", &self.path, e))
+    }
+
+    /// Drops the pages lying wholly inside elements `at..at + len` from memory
+    /// (`MADV_PAGEOUT`) when the map was last advised [`Access::Sequential`] and is
+    /// shared: a pass that reads once in order then leaves the page cache as it found it
+    /// instead of filling it. Pages are read back from the file if touched again. A hint:
+    /// ranges outside the array and refusals are ignored.
+    pub(crate) fn drop_behind(&self, at: usize, len: usize) {
+        if !self.drop_behind.load(Ordering::Relaxed) || self.mode == Mode::CopyOnWrite {
+            return;
+        }
+        let Some(elements) = at
+            .checked_add(len)
+            .and_then(|end| self.as_slice().get(at..end))
+        else {
+            return;
+        };
+        let bytes: &[u8] = bytemuck::cast_slice(elements);
+        #[cfg(all(target_os = "linux", not(miri)))]
+        {
+            // SAFETY: sysconf has no preconditions.
+            let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) })
+                .unwrap_or(4096)
+                .max(1);
+            let start = bytes.as_ptr() as usize;
+            let first = start.next_multiple_of(page);
+            let end = (start + bytes.len()) / page * page;
+            if end > first {
+                // SAFETY: `first..end` lies inside this shared file mapping, which `self`
+                // keeps alive. MADV_PAGEOUT only reclaims the pages: their contents stay in
+                // the file (dirty ones are written back first) and are faulted back in
+                // unchanged on the next access, so no reference sees a change.
+                unsafe {
+                    libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_PAGEOUT);
+                }
+            }
+        }
+        #[cfg(not(all(target_os = "linux", not(miri))))]
+        let _ = bytes;
     }
 
     /// Bytes of the map resident in memory right now (`mincore`), counted in whole pages

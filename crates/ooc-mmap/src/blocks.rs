@@ -96,6 +96,17 @@ impl<T: Element> ViewBlock<T> for MmapArray<T> {
             .contiguous_offset(self.shape())
             .map(|at| &self.as_slice()[at..at + region.len()]))
     }
+
+    /// Drops the region's pages after a pass over them when the map was advised
+    /// [`crate::Access::Sequential`] (see [`MmapArray::advise`]).
+    fn release_region(&self, region: &Region) {
+        if region.check(self.shape()).is_ok()
+            && self.is_c_order()
+            && let Some(at) = region.contiguous_offset(self.shape())
+        {
+            self.drop_behind(at, region.len());
+        }
+    }
 }
 
 /// The heap part is the shape and path; the elements are mapped, not heap.
