@@ -36,7 +36,7 @@ impl ByteOrder {
 /// The run-time element type of an array.
 ///
 /// Exhaustive on purpose: it mirrors the sealed [`Element`] implementations, so code can
-/// dispatch on it (see [`dispatch_dtype!`]) without a fallback arm.
+/// dispatch on it (see [`dispatch_dtype!`](crate::dispatch_dtype)) without a fallback arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DType {
     /// `i8`

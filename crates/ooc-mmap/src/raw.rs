@@ -28,9 +28,9 @@ impl<T: Element> MmapArray<T> {
     /// ```
     ///
     /// # Errors
-    /// [`MmapError::Io`] (missing file, no permission) or [`MmapError::NotAFile`];
-    /// [`MmapError::Core`] when the shape's size overflows; [`MmapError::Misaligned`] when
-    /// the offset is not a multiple of `T`'s alignment; [`MmapError::FileTooShort`] when
+    /// [`MmapError::Io`](crate::MmapError::Io) (missing file, no permission) or [`MmapError::NotAFile`](crate::MmapError::NotAFile);
+    /// [`MmapError::Core`](crate::MmapError::Core) when the shape's size overflows; [`MmapError::Misaligned`](crate::MmapError::Misaligned) when
+    /// the offset is not a multiple of `T`'s alignment; [`MmapError::FileTooShort`](crate::MmapError::FileTooShort) when
     /// the file ends before offset plus data.
     pub fn open_raw(path: impl AsRef<Path>, layout: &RawLayout, mode: Mode) -> Result<Self> {
         let path = path.as_ref();
@@ -53,10 +53,10 @@ impl<T: Element> MmapArray<T> {
     /// maps it read-write (`np.memmap(..., mode='w+')`). The disk space is reserved now.
     ///
     /// # Errors
-    /// [`MmapError::Core`] when the shape's size overflows; [`MmapError::Misaligned`] for
-    /// an offset that does not suit `T`; [`MmapError::OffsetOverflow`];
-    /// [`MmapError::NoSpace`] when the disk cannot hold the file; [`MmapError::Io`] or
-    /// [`MmapError::NotAFile`] when it cannot be created.
+    /// [`MmapError::Core`](crate::MmapError::Core) when the shape's size overflows; [`MmapError::Misaligned`](crate::MmapError::Misaligned) for
+    /// an offset that does not suit `T`; [`MmapError::OffsetOverflow`](crate::MmapError::OffsetOverflow);
+    /// [`MmapError::NoSpace`](crate::MmapError::NoSpace) when the disk cannot hold the file; [`MmapError::Io`](crate::MmapError::Io) or
+    /// [`MmapError::NotAFile`](crate::MmapError::NotAFile) when it cannot be created.
     pub fn create_raw(path: impl AsRef<Path>, layout: &RawLayout) -> Result<Self> {
         let path = path.as_ref();
         let bytes = data_bytes::<T>(&layout.shape)?;
