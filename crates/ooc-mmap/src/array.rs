@@ -378,21 +378,15 @@ impl<T: Element> MmapArray<T> {
         done.map_err(|e| MmapError::io("advise", &self.path, e))
     }
 
-    /// Drops the pages lying wholly inside elements `at..at + len` from memory
+    /// Drops the pages lying wholly inside `elements` (a view of this map) from memory
     /// (`MADV_PAGEOUT`) when the map was last advised [`Access::Sequential`] and is
     /// shared: a pass that reads once in order then leaves the page cache as it found it
     /// instead of filling it. Pages are read back from the file if touched again. A hint:
-    /// ranges outside the array and refusals are ignored.
-    pub(crate) fn drop_behind(&self, at: usize, len: usize) {
+    /// refusals are ignored.
+    pub(crate) fn drop_behind(&self, elements: &[T]) {
         if !self.drop_behind.load(Ordering::Relaxed) || self.mode == Mode::CopyOnWrite {
             return;
         }
-        let Some(elements) = at
-            .checked_add(len)
-            .and_then(|end| self.as_slice().get(at..end))
-        else {
-            return;
-        };
         let bytes: &[u8] = bytemuck::cast_slice(elements);
         #[cfg(all(target_os = "linux", not(miri)))]
         {

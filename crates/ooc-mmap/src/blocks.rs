@@ -100,11 +100,8 @@ impl<T: Element> ViewBlock<T> for MmapArray<T> {
     /// Drops the region's pages after a pass over them when the map was advised
     /// [`crate::Access::Sequential`] (see [`MmapArray::advise`]).
     fn release_region(&self, region: &Region) {
-        if region.check(self.shape()).is_ok()
-            && self.is_c_order()
-            && let Some(at) = region.contiguous_offset(self.shape())
-        {
-            self.drop_behind(at, region.len());
+        if let Ok(Some(elements)) = ViewBlock::view_region(self, region) {
+            self.drop_behind(elements);
         }
     }
 }

@@ -81,7 +81,7 @@ pub(crate) fn advised<T>(cap: usize) -> Vec<T> {
 }
 
 /// Advises huge pages for the spare capacity of `v`, before anything is written there.
-pub(crate) fn advise_spare_capacity<T>(v: &mut Vec<T>) {
+fn advise_spare_capacity<T>(v: &mut Vec<T>) {
     let spare = v.spare_capacity_mut();
     advise_huge_pages(spare.as_mut_ptr().cast(), std::mem::size_of_val(spare));
 }

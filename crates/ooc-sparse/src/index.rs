@@ -52,8 +52,7 @@ impl Idx for usize {
     }
     fn store(v: Vec<Self>, bound: usize) -> IndexVec {
         if narrow_fits(bound) {
-            let mut narrow = Vec::with_capacity(v.len());
-            crate::alloc::advise_spare_capacity(&mut narrow);
+            let mut narrow = crate::alloc::advised(v.len());
             narrow.extend(v.iter().map(|&j| u32::from_ix(j)));
             IndexVec::Narrow(narrow)
         } else {
