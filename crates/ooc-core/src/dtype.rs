@@ -239,6 +239,17 @@ pub trait Element:
     /// The element with its bytes in the opposite order (each part for complex numbers).
     #[must_use]
     fn byte_swapped(self) -> Self;
+
+    /// `self + other`, wrapping on overflow for integers (as numpy's arithmetic does).
+    ///
+    /// Every kernel adds through this, so in-memory and out-of-core results agree bit
+    /// for bit and integer sums never panic.
+    #[must_use]
+    fn plus(self, other: Self) -> Self;
+
+    /// `self * other`, wrapping on overflow for integers.
+    #[must_use]
+    fn times(self, other: Self) -> Self;
 }
 
 macro_rules! int_element {
@@ -251,6 +262,8 @@ macro_rules! int_element {
             #[allow(clippy::cast_precision_loss, clippy::cast_lossless)]
             fn to_f64(self) -> f64 { self as f64 }
             fn byte_swapped(self) -> Self { self.swap_bytes() }
+            fn plus(self, other: Self) -> Self { self.wrapping_add(other) }
+            fn times(self, other: Self) -> Self { self.wrapping_mul(other) }
         }
     )*};
 }
@@ -269,6 +282,12 @@ impl Element for f32 {
     fn byte_swapped(self) -> Self {
         f32::from_bits(self.to_bits().swap_bytes())
     }
+    fn plus(self, other: Self) -> Self {
+        self + other
+    }
+    fn times(self, other: Self) -> Self {
+        self * other
+    }
 }
 
 impl sealed::Sealed for f64 {}
@@ -282,6 +301,12 @@ impl Element for f64 {
     }
     fn byte_swapped(self) -> Self {
         f64::from_bits(self.to_bits().swap_bytes())
+    }
+    fn plus(self, other: Self) -> Self {
+        self + other
+    }
+    fn times(self, other: Self) -> Self {
+        self * other
     }
 }
 
@@ -297,6 +322,12 @@ impl Element for Complex<f32> {
     fn byte_swapped(self) -> Self {
         Complex::new(self.re.byte_swapped(), self.im.byte_swapped())
     }
+    fn plus(self, other: Self) -> Self {
+        self + other
+    }
+    fn times(self, other: Self) -> Self {
+        self * other
+    }
 }
 
 impl sealed::Sealed for Complex<f64> {}
@@ -310,6 +341,12 @@ impl Element for Complex<f64> {
     }
     fn byte_swapped(self) -> Self {
         Complex::new(self.re.byte_swapped(), self.im.byte_swapped())
+    }
+    fn plus(self, other: Self) -> Self {
+        self + other
+    }
+    fn times(self, other: Self) -> Self {
+        self * other
     }
 }
 

@@ -92,6 +92,9 @@ pub enum Error {
         "cannot parse size {0:?}: expected a number with an optional unit such as 512MiB or 2GB"
     )]
     InvalidSize(String),
+    /// A sparse matrix's structure (row pointer, column indices) is not valid.
+    #[error("invalid sparse structure: {0}")]
+    InvalidSparse(String),
     /// An operation that needs write access on a read-only array.
     #[error("array is read-only: {0}")]
     ReadOnly(String),

@@ -31,6 +31,7 @@ mod budget;
 mod dtype;
 mod error;
 mod footprint;
+pub mod kernels;
 pub mod mem;
 mod memory_backend;
 pub mod npy;
@@ -49,7 +50,7 @@ pub use mem::{MemoryReport, measure};
 pub use memory_backend::MemArray;
 pub use num_complex::Complex;
 pub use par::Par;
-pub use plan::{BlockPlan, BlockRequest};
+pub use plan::{BlockPlan, BlockRequest, RowBlock, SparseRequest};
 pub use shape::Region;
 
 /// The names most programs using ooc need, for `use ooc_core::prelude::*`.

@@ -1,11 +1,17 @@
-//! [`BlockPlan`]: how to cut a 2-D array into blocks that are aligned to its storage
-//! chunks and whose buffers, all in flight at once, fit a [`MemoryBudget`].
+//! The one planner of ooc: [`BlockPlan`] cuts a 2-D array into blocks aligned to its
+//! storage chunks, or a sparse matrix into row ranges by its row offsets, so that the
+//! buffers of every block in flight, plus the operation's scratch (fixed and per block
+//! row), fit a [`MemoryBudget`]. Every operation in `ooc-linalg` states its cost as a
+//! [`BlockRequest`] or [`SparseRequest`] and plans here; blocks are produced on demand
+//! ([`BlockPlan::block`]), so a plan's size does not grow with the row count of a dense
+//! array.
 
 use crate::budget::MemoryBudget;
 use crate::error::{Error, Result};
 use crate::shape::{Region, checked_bytes};
 
-/// What an operation tells the planner about the array it will stream and its own needs.
+/// What an operation tells the planner about the dense array it will stream and its own
+/// needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockRequest {
     /// Rows and columns of the array (N-D arrays are planned as rows × the rest).
@@ -16,18 +22,25 @@ pub struct BlockRequest {
     pub chunk: Option<[usize; 2]>,
     /// How many block buffers are alive at once (workers × (1 + read-ahead)).
     pub in_flight: usize,
-    /// Scratch memory the operation needs besides the block buffers, in bytes.
+    /// Scratch memory the operation needs besides the block buffers, whatever the block
+    /// shape, in bytes.
     pub scratch_bytes: usize,
+    /// Scratch memory per row of the tallest block, for all partial results in flight
+    /// together (e.g. GEMV's slices of `y`), in bytes.
+    pub scratch_per_row: usize,
     /// The plan should have at least this many blocks when the array allows, so that all
     /// workers have work (block sizes shrink, never below one chunk).
     pub min_blocks: usize,
+    /// Whole-row blocks are cut no larger than this many bytes when the array allows
+    /// (never below one chunk-row); `usize::MAX` for no cap.
+    pub max_block_bytes: usize,
     /// Blocks must span whole rows (needed by operations that consume rows at once).
     pub full_rows: bool,
 }
 
 impl BlockRequest {
     /// A request for `shape` with `elem_size`-byte elements: no chunk preference, one
-    /// buffer in flight, no scratch, whole rows.
+    /// buffer in flight, no scratch, no size cap, whole rows.
     #[must_use]
     pub fn new(shape: [usize; 2], elem_size: usize) -> Self {
         BlockRequest {
@@ -36,13 +49,64 @@ impl BlockRequest {
             chunk: None,
             in_flight: 1,
             scratch_bytes: 0,
+            scratch_per_row: 0,
             min_blocks: 1,
+            max_block_bytes: usize::MAX,
             full_rows: true,
         }
     }
 }
 
-/// A tiling of a 2-D array into equal blocks (smaller at the far edges), in row-major order.
+/// What an operation tells the planner about a sparse matrix it will stream in CSR row
+/// blocks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SparseRequest {
+    /// Columns of the matrix.
+    pub cols: usize,
+    /// Bytes per stored value.
+    pub elem_size: usize,
+    /// Bytes per stored column index and per row offset in a block buffer.
+    pub index_size: usize,
+    /// Bytes of output per block row (e.g. SpMV's slice of `y`), per buffer in flight.
+    pub out_per_row: usize,
+    /// How many block buffers are alive at once.
+    pub in_flight: usize,
+    /// Scratch besides the block buffers and the row offsets, in bytes.
+    pub scratch_bytes: usize,
+    /// Blocks are cut no larger than this many bytes when rows allow; `usize::MAX` for
+    /// no cap.
+    pub max_block_bytes: usize,
+}
+
+/// One block of consecutive rows of a sparse matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowBlock {
+    /// First row.
+    pub row0: usize,
+    /// Number of rows (at least one).
+    pub rows: usize,
+    /// Stored entries in those rows.
+    pub nnz: usize,
+}
+
+/// How a plan's blocks are laid out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Layout {
+    /// Equal blocks of this shape (smaller at the far edges), in row-major order.
+    Grid([usize; 2]),
+    /// Row ranges of a sparse matrix, cut by their stored entries: block `i` is rows
+    /// `starts[i]..starts[i + 1]`.
+    Rows {
+        offsets: Vec<usize>,
+        starts: Vec<usize>,
+        max_rows: usize,
+        max_nnz: usize,
+    },
+}
+
+/// A cutting of a 2-D array into blocks whose buffers, all in flight at once, fit a
+/// budget: equal chunk-aligned tiles of a dense array ([`BlockPlan::new`]), or row ranges
+/// of a sparse matrix balanced by stored entries ([`BlockPlan::sparse`]).
 ///
 /// ```
 /// use ooc_core::{BlockPlan, BlockRequest, MemoryBudget};
@@ -60,18 +124,20 @@ impl BlockRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockPlan {
     shape: [usize; 2],
-    block: [usize; 2],
+    layout: Layout,
     buffer_bytes: usize,
     in_flight: usize,
     scratch_bytes: usize,
 }
 
 impl BlockPlan {
-    /// Plans blocks for `request` inside `budget`.
+    /// Plans blocks of a dense array for `request` inside `budget`.
     ///
     /// Prefers blocks of whole rows, as many chunk-rows tall as the budget allows (but
-    /// short enough to give `min_blocks` blocks); when not even one chunk-row of whole rows
-    /// fits and `full_rows` is false, cuts the columns too, in whole chunks.
+    /// short enough to give `min_blocks` blocks and to stay under `max_block_bytes`); when
+    /// not even one chunk-row of whole rows fits and `full_rows` is false, cuts the
+    /// columns too, in whole chunks. The per-row scratch is charged for the rows of the
+    /// tallest block.
     ///
     /// # Errors
     /// [`Error::BudgetTooSmall`] with the smallest budget that would work when even the
@@ -89,13 +155,10 @@ impl BlockPlan {
                 reason: "chunk sides must be at least 1",
             });
         }
-        // Chunks larger than the array are clipped: a block never needs more than the array.
-        let cr = chunk[0].min(rows).max(1);
-        let cc = chunk[1].min(cols).max(1);
         checked_bytes(&request.shape, elem)?;
         let mut plan = BlockPlan {
             shape: request.shape,
-            block: [0, 0],
+            layout: Layout::Grid([0, 0]),
             buffer_bytes: 0,
             in_flight,
             scratch_bytes: request.scratch_bytes,
@@ -103,122 +166,307 @@ impl BlockPlan {
         if rows == 0 || cols == 0 {
             return Ok(plan);
         }
-        let needed = |block_bytes: usize| {
-            block_bytes
-                .checked_mul(in_flight)
-                .and_then(|b| b.checked_add(request.scratch_bytes))
-                .unwrap_or(usize::MAX)
+        // Chunks larger than the array are clipped: a block never needs more than the array.
+        let cr = chunk[0].min(rows);
+        let cc = chunk[1].min(cols);
+        let fixed = request.scratch_bytes;
+        let per_row = request.scratch_per_row;
+        let bytes = budget.bytes();
+        // What a block of `r` rows and `c` columns costs with everything that comes with it.
+        let cost = |r: usize, c: usize| {
+            in_flight
+                .saturating_mul(r)
+                .saturating_mul(c)
+                .saturating_mul(elem)
+                .saturating_add(fixed)
+                .saturating_add(per_row.saturating_mul(r))
         };
-        let available = budget.bytes().saturating_sub(request.scratch_bytes);
-        let per_buffer = available / in_flight;
-        let row_bytes = cols * elem;
-        let band_bytes = cr * row_bytes;
-        if band_bytes <= per_buffer && needed(band_bytes) <= budget.bytes() {
-            let bands_fit = per_buffer / band_bytes;
+        let row_cost = cost(1, cols).saturating_sub(fixed).max(1);
+        let tallest = bytes.saturating_sub(fixed) / row_cost;
+        let block = if tallest >= cr {
+            let bands_fit = tallest / cr;
             let bands_total = rows.div_ceil(cr);
             let bands_for_min = bands_total.div_ceil(request.min_blocks.max(1)).max(1);
-            let bands = bands_fit.min(bands_for_min).min(bands_total).max(1);
-            plan.block = [(bands * cr).min(rows), cols];
+            let band_bytes = cr.saturating_mul(cols).saturating_mul(elem);
+            let bands_for_cap = (request.max_block_bytes / band_bytes).max(1);
+            let bands = bands_fit
+                .min(bands_for_min)
+                .min(bands_for_cap)
+                .min(bands_total)
+                .max(1);
+            [(bands * cr).min(rows), cols]
         } else if request.full_rows {
             return Err(Error::BudgetTooSmall {
-                needed: needed(band_bytes),
-                budget: budget.bytes(),
+                needed: cost(cr, cols),
+                budget: bytes,
             });
         } else {
-            let tile_bytes = cr * cc * elem;
-            if tile_bytes > per_buffer || needed(tile_bytes) > budget.bytes() {
+            let needed = cost(cr, cc);
+            if needed > bytes {
                 return Err(Error::BudgetTooSmall {
-                    needed: needed(tile_bytes),
-                    budget: budget.bytes(),
+                    needed,
+                    budget: bytes,
                 });
             }
-            let tiles = (per_buffer / tile_bytes).max(1);
-            plan.block = [cr, (tiles * cc).min(cols)];
-        }
-        plan.buffer_bytes = plan.block[0] * plan.block[1] * elem;
+            let per_buffer = (bytes - fixed - per_row * cr) / in_flight;
+            let tiles = (per_buffer / (cr * cc * elem)).max(1);
+            [cr, (tiles * cc).min(cols)]
+        };
+        plan.layout = Layout::Grid(block);
+        plan.buffer_bytes = block[0] * block[1] * elem;
+        plan.scratch_bytes = fixed + per_row * block[0];
         Ok(plan)
     }
 
-    /// Rows and columns of the array.
+    /// Plans row blocks of a sparse matrix whose CSR row pointer is `offsets` (`rows + 1`
+    /// entries from 0 to `nnz`), for `request` inside `budget`.
+    ///
+    /// The plan keeps the row pointer, and it is charged to the budget together with the
+    /// block boundaries (at most one per row). Each buffer is sized for the most rows and
+    /// the most entries of any block, so both are capped in proportion to the matrix
+    /// within a buffer's share (and blocks are small enough that every buffer has work
+    /// when the matrix is small); a row too wide for that is a block of its own.
+    ///
+    /// # Errors
+    /// [`Error::InvalidSparse`] for a row pointer that does not start at 0 or decreases;
+    /// [`Error::BudgetTooSmall`] with the smallest budget that would work when the widest
+    /// row does not fit.
+    pub fn sparse(
+        offsets: Vec<usize>,
+        request: &SparseRequest,
+        budget: MemoryBudget,
+    ) -> Result<Self> {
+        let rows = offsets.len().saturating_sub(1);
+        if offsets.first() != Some(&0) {
+            return Err(Error::InvalidSparse(format!(
+                "row pointer must start at 0, starts with {:?}",
+                offsets.first()
+            )));
+        }
+        if let Some(w) = offsets.windows(2).position(|w| w[0] > w[1]) {
+            return Err(Error::InvalidSparse(format!(
+                "row pointer decreases at row {w}: {} > {}",
+                offsets[w],
+                offsets[w + 1]
+            )));
+        }
+        let in_flight = request.in_flight.max(1);
+        let word = request.index_size.max(1);
+        let unit = request.elem_size + word;
+        let block_cost = |r: usize, nnz: usize| {
+            nnz.saturating_mul(unit)
+                .saturating_add((r + 1).saturating_mul(word))
+                .saturating_add(r.saturating_mul(request.out_per_row))
+        };
+        // The row pointer, and block boundaries: at most one per row.
+        let index_bytes = offsets
+            .len()
+            .saturating_mul(2 * std::mem::size_of::<usize>());
+        let fixed = request.scratch_bytes.saturating_add(index_bytes);
+        let widest = offsets.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+        let needed = block_cost(1, widest)
+            .saturating_mul(in_flight)
+            .saturating_add(fixed);
+        if needed > budget.bytes() {
+            return Err(Error::BudgetTooSmall {
+                needed,
+                budget: budget.bytes(),
+            });
+        }
+        let nnz = offsets[rows];
+        let per_slot = (budget.bytes() - fixed) / in_flight;
+        let whole = block_cost(rows, nnz);
+        let target = per_slot
+            .min(whole.div_ceil(in_flight))
+            .min(request.max_block_bytes)
+            .max(block_cost(1, widest));
+        #[allow(
+            clippy::cast_precision_loss,
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss
+        )]
+        let mut nnz_cap = widest.max((target as f64 / whole.max(1) as f64 * nnz as f64) as usize);
+        if block_cost(1, nnz_cap) > target {
+            nnz_cap = widest.max(target.saturating_sub(block_cost(1, 0)) / unit);
+        }
+        let row_unit = word + request.out_per_row;
+        let rows_cap = (target.saturating_sub(block_cost(0, nnz_cap)) / row_unit.max(1)).max(1);
+        let mut starts = Vec::new();
+        let (mut max_rows, mut max_nnz) = (0, 0);
+        let mut start = 0;
+        while start < rows {
+            let mut end = start + 1;
+            while end < rows
+                && end - start < rows_cap
+                && offsets[end + 1] - offsets[start] <= nnz_cap
+            {
+                end += 1;
+            }
+            starts.push(start);
+            max_rows = max_rows.max(end - start);
+            max_nnz = max_nnz.max(offsets[end] - offsets[start]);
+            start = end;
+        }
+        starts.push(rows);
+        starts.shrink_to_fit();
+        Ok(BlockPlan {
+            shape: [rows, request.cols],
+            layout: Layout::Rows {
+                offsets,
+                starts,
+                max_rows,
+                max_nnz,
+            },
+            buffer_bytes: block_cost(max_rows, max_nnz),
+            in_flight,
+            scratch_bytes: fixed,
+        })
+    }
+
+    /// The array's rows and columns.
     #[must_use]
     pub fn shape(&self) -> [usize; 2] {
         self.shape
     }
 
-    /// Rows and columns of a full block (edge blocks may be smaller); `[0, 0]` when the
-    /// array is empty.
+    /// The shape of a full (non-edge) block of a dense plan; for a sparse plan, the most
+    /// rows of any block by all columns.
     #[must_use]
     pub fn block_shape(&self) -> [usize; 2] {
-        self.block
+        match &self.layout {
+            Layout::Grid(block) => *block,
+            Layout::Rows { max_rows, .. } => [*max_rows, self.shape[1]],
+        }
     }
 
-    /// Blocks along rows and columns.
+    /// The most stored entries of any block (0 for a dense plan).
+    #[must_use]
+    pub fn max_block_nnz(&self) -> usize {
+        match &self.layout {
+            Layout::Grid(_) => 0,
+            Layout::Rows { max_nnz, .. } => *max_nnz,
+        }
+    }
+
+    /// Number of blocks along rows and columns.
     #[must_use]
     pub fn grid(&self) -> [usize; 2] {
-        if self.block[0] == 0 {
-            return [0, 0];
+        match &self.layout {
+            Layout::Grid([0, _]) => [0, 0],
+            Layout::Grid(block) => [
+                self.shape[0].div_ceil(block[0]),
+                self.shape[1].div_ceil(block[1]),
+            ],
+            Layout::Rows { starts, .. } => {
+                let n = starts.len() - 1;
+                [n, usize::from(n > 0)]
+            }
         }
-        [
-            self.shape[0].div_ceil(self.block[0]),
-            self.shape[1].div_ceil(self.block[1]),
-        ]
     }
 
-    /// Number of blocks.
+    /// Total number of blocks.
     #[must_use]
     pub fn len(&self) -> usize {
         let [r, c] = self.grid();
         r * c
     }
 
-    /// Whether the plan has no block (the array is empty).
+    /// Whether there are no blocks (an empty array).
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// Bytes of one full block buffer.
+    /// Bytes of one block buffer.
     #[must_use]
     pub fn buffer_bytes(&self) -> usize {
         self.buffer_bytes
     }
 
-    /// How many buffers the plan allows in flight.
+    /// Buffers in flight the plan was made for.
     #[must_use]
     pub fn in_flight(&self) -> usize {
         self.in_flight
     }
 
-    /// Bytes the plan holds at most: every buffer in flight plus scratch.
+    /// Scratch bytes besides the block buffers (fixed, per-row for the tallest block,
+    /// and for a sparse plan its row pointer and block list).
     #[must_use]
-    pub fn total_bytes(&self) -> usize {
-        self.buffer_bytes * self.in_flight + self.scratch_bytes
+    pub fn scratch_bytes(&self) -> usize {
+        self.scratch_bytes
     }
 
-    /// The `index`-th block in row-major order, clipped at the array's edges.
+    /// Bytes the plan may hold at once: buffers in flight plus scratch.
+    #[must_use]
+    pub fn total_bytes(&self) -> usize {
+        self.buffer_bytes
+            .saturating_mul(self.in_flight)
+            .saturating_add(self.scratch_bytes)
+    }
+
+    /// Block `index`, in row-major order, as a region of the array (a sparse plan's
+    /// blocks span all columns).
     ///
     /// # Panics
     /// When `index >= self.len()`.
     #[must_use]
     pub fn block(&self, index: usize) -> Region {
-        let [_, gc] = self.grid();
         assert!(
             index < self.len(),
             "block {index} of a {}-block plan",
             self.len()
         );
-        let (bi, bj) = (index / gc, index % gc);
-        let r0 = bi * self.block[0];
-        let c0 = bj * self.block[1];
-        Region::block(
-            r0,
-            c0,
-            self.block[0].min(self.shape[0] - r0),
-            self.block[1].min(self.shape[1] - c0),
-        )
+        match &self.layout {
+            Layout::Grid(block) => {
+                let [_, gc] = self.grid();
+                let (bi, bj) = (index / gc, index % gc);
+                let r0 = bi * block[0];
+                let c0 = bj * block[1];
+                Region::block(
+                    r0,
+                    c0,
+                    block[0].min(self.shape[0] - r0),
+                    block[1].min(self.shape[1] - c0),
+                )
+            }
+            Layout::Rows { starts, .. } => Region::rows(
+                starts[index],
+                starts[index + 1] - starts[index],
+                self.shape[1],
+            ),
+        }
     }
 
-    /// Every block in row-major order.
+    /// Row block `index` of a sparse plan with its stored entries; for a dense plan, the
+    /// rows of block `index` with `nnz` 0.
+    ///
+    /// # Panics
+    /// When `index >= self.len()`.
+    #[must_use]
+    pub fn row_block(&self, index: usize) -> RowBlock {
+        match &self.layout {
+            Layout::Rows {
+                offsets, starts, ..
+            } => {
+                let (r0, r1) = (starts[index], starts[index + 1]);
+                RowBlock {
+                    row0: r0,
+                    rows: r1 - r0,
+                    nnz: offsets[r1] - offsets[r0],
+                }
+            }
+            Layout::Grid(_) => {
+                let r = self.block(index);
+                RowBlock {
+                    row0: r.start[0],
+                    rows: r.shape[0],
+                    nnz: 0,
+                }
+            }
+        }
+    }
+
+    /// Every block, in row-major order, made as it is asked for.
     pub fn blocks(&self) -> impl ExactSizeIterator<Item = Region> + '_ {
         (0..self.len()).map(|i| self.block(i))
     }
@@ -238,16 +486,33 @@ mod tests {
             0_usize..500,
             1_usize..10,
             any::<bool>(),
+            (
+                0_usize..40,
+                prop::sample::select(vec![usize::MAX, 64, 1000]),
+            ),
         )
             .prop_map(
-                |((r, c), elem, chunk, in_flight, scratch, min_blocks, full_rows)| BlockRequest {
-                    shape: [r, c],
-                    elem_size: elem,
-                    chunk: chunk.map(|(a, b)| [a, b]),
+                |(
+                    (r, c),
+                    elem,
+                    chunk,
                     in_flight,
-                    scratch_bytes: scratch,
+                    scratch,
                     min_blocks,
                     full_rows,
+                    (per_row, cap),
+                )| {
+                    BlockRequest {
+                        shape: [r, c],
+                        elem_size: elem,
+                        chunk: chunk.map(|(a, b)| [a, b]),
+                        in_flight,
+                        scratch_bytes: scratch,
+                        scratch_per_row: per_row,
+                        min_blocks,
+                        max_block_bytes: cap,
+                        full_rows,
+                    }
                 },
             )
     }
@@ -286,6 +551,53 @@ mod tests {
                     prop_assert!(plan.total_bytes() <= needed);
                 }
                 Err(other) => prop_assert!(false, "unexpected error {other}"),
+            }
+        }
+    }
+
+    proptest! {
+        /// Sparse plans cover every row once, in order, with the right entry counts, and
+        /// fit the budget with the row pointer charged; a refusal names a budget that works.
+        #[test]
+        fn sparse_plans_cover_rows_once_and_fit(
+            counts in prop::collection::vec(0_usize..50, 0..40),
+            budget in 0_usize..20_000,
+            in_flight in 1_usize..5,
+        ) {
+            let mut offsets = vec![0];
+            for c in &counts {
+                offsets.push(offsets.last().unwrap() + c);
+            }
+            let req = SparseRequest {
+                cols: 50,
+                elem_size: 8,
+                index_size: 8,
+                out_per_row: 8,
+                in_flight,
+                scratch_bytes: 0,
+                max_block_bytes: usize::MAX,
+            };
+            match BlockPlan::sparse(offsets.clone(), &req, MemoryBudget::new(budget)) {
+                Ok(p) => {
+                    prop_assert!(p.total_bytes() <= budget);
+                    let mut next = 0;
+                    for i in 0..p.len() {
+                        let b = p.row_block(i);
+                        prop_assert_eq!(b.row0, next);
+                        prop_assert!(b.rows > 0);
+                        prop_assert_eq!(b.nnz, offsets[b.row0 + b.rows] - offsets[b.row0]);
+                        prop_assert_eq!(p.block(i), Region::rows(b.row0, b.rows, 50));
+                        next += b.rows;
+                    }
+                    prop_assert_eq!(next, counts.len());
+                }
+                Err(Error::BudgetTooSmall { needed, budget: b }) => {
+                    prop_assert_eq!(b, budget);
+                    prop_assert!(needed > budget);
+                    let p = BlockPlan::sparse(offsets.clone(), &req, MemoryBudget::new(needed)).unwrap();
+                    prop_assert!(p.total_bytes() <= needed);
+                }
+                Err(e) => prop_assert!(false, "{}", e),
             }
         }
     }

@@ -15,18 +15,15 @@ use crate::options::Options;
 struct Dense<'a, T: Element, A> {
     a: &'a A,
     view: Option<&'a dyn ViewBlock<T>>,
-    regions: Vec<Region>,
-    buf_len: usize,
+    plan: &'a BlockPlan,
 }
 
 impl<'a, T: Element, A: ReadBlock<T>> Dense<'a, T, A> {
-    fn new(a: &'a A, plan: &BlockPlan) -> Self {
-        let [br, bc] = plan.block_shape();
+    fn new(a: &'a A, plan: &'a BlockPlan) -> Self {
         Dense {
             a,
             view: a.as_view(),
-            regions: plan.blocks().collect(),
-            buf_len: br * bc,
+            plan,
         }
     }
 }
@@ -36,10 +33,10 @@ impl<T: Element, A: ReadBlock<T>> Source for Dense<'_, T, A> {
     type Data = [T];
 
     fn len(&self) -> usize {
-        self.regions.len()
+        self.plan.len()
     }
     fn bytes(&self, i: usize) -> u64 {
-        (self.regions[i].len() * std::mem::size_of::<T>()) as u64
+        (self.plan.block(i).len() * std::mem::size_of::<T>()) as u64
     }
     fn concurrent_reads(&self) -> bool {
         self.a.concurrent_reads()
@@ -48,25 +45,26 @@ impl<T: Element, A: ReadBlock<T>> Source for Dense<'_, T, A> {
         self.view.is_some()
     }
     fn new_buf(&self) -> Vec<T> {
-        vec![T::default(); self.buf_len]
+        let [br, bc] = self.plan.block_shape();
+        vec![T::default(); br * bc]
     }
     fn view(&self, i: usize) -> Result<Option<&[T]>> {
         match self.view {
-            Some(v) => Ok(v.view_region(&self.regions[i])?),
+            Some(v) => Ok(v.view_region(&self.plan.block(i))?),
             None => Ok(None),
         }
     }
     fn release(&self, i: usize) {
         if let Some(v) = self.view {
-            v.release_region(&self.regions[i]);
+            v.release_region(&self.plan.block(i));
         }
     }
     fn read(&self, i: usize, buf: &mut Vec<T>) -> Result<()> {
-        let r = &self.regions[i];
-        Ok(self.a.read_region(r, &mut buf[..r.len()])?)
+        let r = self.plan.block(i);
+        Ok(self.a.read_region(&r, &mut buf[..r.len()])?)
     }
     fn data<'b>(&self, i: usize, buf: &'b Vec<T>) -> &'b [T] {
-        &buf[..self.regions[i].len()]
+        &buf[..self.plan.block(i).len()]
     }
 }
 
@@ -105,8 +103,8 @@ where
         &src,
         opts,
         parts,
-        |i, data, part: &mut Vec<S>| compute(&src.regions[i], data, part),
-        |i, part| combine(i, &src.regions[i], part),
+        |i, data, part: &mut Vec<S>| compute(&s.plan.block(i), data, part),
+        |i, part| combine(i, &s.plan.block(i), part),
     )
 }
 

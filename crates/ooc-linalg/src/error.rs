@@ -73,7 +73,20 @@ pub enum LinalgError {
     },
     /// An error from `ooc-core` or a backend, kept intact.
     #[error(transparent)]
-    Backend(#[from] ooc_core::Error),
+    Backend(ooc_core::Error),
+}
+
+/// The planner's refusals become this crate's own variants, so callers match one
+/// `BudgetTooSmall` whichever layer found it; everything else is kept intact.
+impl From<ooc_core::Error> for LinalgError {
+    fn from(e: ooc_core::Error) -> Self {
+        match e {
+            ooc_core::Error::BudgetTooSmall { needed, budget } => {
+                LinalgError::BudgetTooSmall { needed, budget }
+            }
+            other => LinalgError::Backend(other),
+        }
+    }
 }
 
 impl From<LinalgError> for ooc_core::Error {

@@ -27,14 +27,6 @@ mod sealed {
 ///
 /// Sealed. Integer arithmetic here wraps on overflow.
 pub trait Scalar: Element + sealed::Sealed {
-    /// `self + other`, wrapping for integers.
-    #[must_use]
-    fn plus(self, other: Self) -> Self;
-
-    /// `self * other`, wrapping for integers.
-    #[must_use]
-    fn times(self, other: Self) -> Self;
-
     /// The magnitude `|self|` as `f64` (the modulus for complex numbers).
     fn magnitude(self) -> f64;
 
@@ -99,8 +91,6 @@ macro_rules! int_scalar {
     ($($t:ty),*) => {$(
         impl sealed::Sealed for $t {}
         impl Scalar for $t {
-            fn plus(self, other: Self) -> Self { self.wrapping_add(other) }
-            fn times(self, other: Self) -> Self { self.wrapping_mul(other) }
             #[allow(clippy::cast_precision_loss, clippy::cast_lossless)]
             fn magnitude(self) -> f64 { (self as f64).abs() }
         }
@@ -112,8 +102,6 @@ macro_rules! complex_scalar {
     ($($f:ty),*) => {$(
         impl sealed::Sealed for Complex<$f> {}
         impl Scalar for Complex<$f> {
-            fn plus(self, other: Self) -> Self { self + other }
-            fn times(self, other: Self) -> Self { self * other }
             fn magnitude(self) -> f64 { f64::from(self.norm()) }
         }
     )*};
@@ -204,12 +192,6 @@ macro_rules! float_scalar {
 
         impl sealed::Sealed for $t {}
         impl Scalar for $t {
-            fn plus(self, other: Self) -> Self {
-                self + other
-            }
-            fn times(self, other: Self) -> Self {
-                self * other
-            }
             fn magnitude(self) -> f64 {
                 f64::from(self.abs())
             }
@@ -303,14 +285,8 @@ pub fn spmv_block<T: Scalar>(
         return false;
     }
     for (o, w) in out.iter_mut().zip(indptr.windows(2)) {
-        let (cols, vals) = (&indices[w[0]..w[1]], &data[w[0]..w[1]]);
-        let mut acc = T::default();
-        for (&c, &v) in cols.iter().zip(vals) {
-            // SAFETY: every column index was checked above to be below `x.len()`.
-            let xc = unsafe { *x.get_unchecked(c) };
-            acc = acc.plus(v.times(xc));
-        }
-        *o = acc;
+        // SAFETY: every column index was checked above to be below `x.len()`.
+        *o = unsafe { ooc_core::kernels::sparse_dot(&data[w[0]..w[1]], &indices[w[0]..w[1]], x) };
     }
     true
 }

@@ -41,4 +41,4 @@ pub use map::map_blocks;
 pub use operation::{Along, Operation, Schedule, ScratchNeed, plan};
 pub use options::{Options, Progress, ProgressFn};
 pub use reduce::{Norm, max, min, norm, sum};
-pub use sparse::{RowBlock, SparsePlan, plan_sparse, spmv};
+pub use sparse::{plan_sparse, spmv};

@@ -96,13 +96,12 @@ impl Operation {
     }
 }
 
-/// A planned run: the block plan and the scratch that comes with it.
+/// A planned run: the block plan (with the operation's scratch charged in it) and the
+/// number of partial results in flight.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Schedule {
     /// The blocks, in the order they are combined.
     pub plan: BlockPlan,
-    /// Scratch bytes besides the block buffers (partials, copies of small operands).
-    pub scratch_bytes: usize,
     /// Partial results in flight (the ordered window).
     pub slots: usize,
 }
@@ -111,7 +110,7 @@ impl Schedule {
     /// Bytes the run may hold at once: block buffers in flight plus scratch.
     #[must_use]
     pub fn total_bytes(&self) -> usize {
-        self.plan.buffer_bytes() * self.plan.in_flight() + self.scratch_bytes
+        self.plan.total_bytes()
     }
 }
 
@@ -126,8 +125,9 @@ pub(crate) fn matrix_shape(op: &'static str, shape: &[usize]) -> Result<[usize; 
     }
 }
 
-/// Plans `op` on `a` under `opts`: blocks aligned to `a`'s chunks, whose buffers in
-/// flight (workers × (1 + read-ahead)) plus the operation's scratch fit the budget.
+/// Plans `op` on `a` under `opts` through `ooc-core`'s planner: blocks aligned to `a`'s
+/// chunks, whose buffers in flight (workers × (1 + read-ahead)) plus the operation's
+/// scratch fit the budget.
 ///
 /// Blocks span whole rows when the budget allows; otherwise they are cut into whole
 /// chunks along the columns too (which changes the summation order of row results).
@@ -153,102 +153,28 @@ pub fn plan(op: &Operation, a: &dyn ArrayMeta, opts: &Options) -> Result<Schedul
         [r, c] => Some([r, c]),
         _ => None,
     });
-    plan_shape(op, shape, a.dtype().size(), chunk, opts)
+    let elem = a.dtype().size();
+    let slots = opts.in_flight();
+    let need = op.scratch(shape, elem, slots);
+    let mut req = BlockRequest::new(shape, elem);
+    req.chunk = chunk;
+    req.in_flight = slots;
+    req.min_blocks = slots;
+    req.scratch_bytes = need.fixed;
+    req.scratch_per_row = need.per_block_row;
+    req.max_block_bytes = BALANCE_BLOCK_BYTES;
+    req.full_rows = need.full_rows;
+    let plan = BlockPlan::new(&req, opts.budget())?;
+    Ok(Schedule { plan, slots })
 }
 
-/// Whole-row blocks are cut no larger than this when the budget allows bigger ones.
+/// Blocks are cut no larger than this when the budget allows bigger ones.
 ///
 /// Small blocks let workers share the work evenly when one of them is slowed down (by
 /// other processes, page faults or a slow read), and keep the workers' reads close
 /// together in the file: two threads faulting in a cold memory map 4 MiB apart still look
 /// like one sequential stream to the kernel's readahead, where blocks of a quarter of the
 /// file each made two streams that defeated it (cold GEMV on a 400 MB map: 282 ms with
-/// blocks of 25 MB, 246 ms with 4 MiB). Claiming a block costs a few microseconds.
+/// blocks of 25 MB, 246 ms with 4 MiB). Claiming a block costs a few microseconds. Sparse
+/// row blocks use the same cap, so each slot's buffers stay in cache.
 pub(crate) const BALANCE_BLOCK_BYTES: usize = 4 << 20;
-
-/// How many blocks cut `rows × cols` elements of `elem` bytes into pieces of about
-/// [`BALANCE_BLOCK_BYTES`].
-fn balance_blocks(rows: usize, cols: usize, elem: usize) -> usize {
-    let total = rows.saturating_mul(cols).saturating_mul(elem);
-    (total / BALANCE_BLOCK_BYTES).max(1)
-}
-
-pub(crate) fn plan_shape(
-    op: &Operation,
-    shape: [usize; 2],
-    elem: usize,
-    chunk: Option<[usize; 2]>,
-    opts: &Options,
-) -> Result<Schedule> {
-    let [rows, cols] = shape;
-    let in_flight = opts.in_flight();
-    let slots = in_flight;
-    let need = op.scratch(shape, elem, slots);
-    let budget = opts.budget();
-    let mut req = BlockRequest::new(shape, elem);
-    req.chunk = chunk;
-    req.in_flight = in_flight;
-    req.min_blocks = in_flight;
-    req.scratch_bytes = need.fixed;
-    let schedule = |plan: BlockPlan| {
-        let scratch = need
-            .fixed
-            .saturating_add(need.per_block_row.saturating_mul(plan.block_shape()[0]));
-        Schedule {
-            plan,
-            scratch_bytes: scratch,
-            slots,
-        }
-    };
-    if rows == 0 || cols == 0 {
-        return Ok(schedule(BlockPlan::new(&req, budget)?));
-    }
-    // One chunk-row is the shortest block; one chunk the smallest.
-    let cr = chunk.map_or(1, |c| c[0]).min(rows).max(1);
-    let cc = chunk.map_or(cols, |c| c[1]).min(cols).max(1);
-    // A block row costs its buffers in flight plus its share of the partial results, so
-    // the tallest block that fits is known before planning; capping the planner at that
-    // height (through `min_blocks`) keeps the per-row scratch inside what was reserved.
-    let row_cost = in_flight
-        .saturating_mul(cols)
-        .saturating_mul(elem)
-        .saturating_add(need.per_block_row)
-        .max(1);
-    let tallest = budget.bytes().saturating_sub(need.fixed) / row_cost;
-    let too_small = |block_cols: usize| LinalgError::BudgetTooSmall {
-        needed: in_flight
-            .saturating_mul(cr)
-            .saturating_mul(block_cols)
-            .saturating_mul(elem)
-            .saturating_add(need.fixed)
-            .saturating_add(need.per_block_row.saturating_mul(cr)),
-        budget: budget.bytes(),
-    };
-    if tallest >= cr {
-        let bands = (tallest / cr).max(1);
-        req.full_rows = true;
-        req.scratch_bytes = need
-            .fixed
-            .saturating_add(need.per_block_row.saturating_mul((bands * cr).min(rows)));
-        req.min_blocks = in_flight
-            .max(rows.div_ceil(cr).div_ceil(bands))
-            .max(balance_blocks(rows, cols, elem));
-        let plan = BlockPlan::new(&req, budget).map_err(|e| match e {
-            ooc_core::Error::BudgetTooSmall { .. } => too_small(cols),
-            other => other.into(),
-        })?;
-        return Ok(schedule(plan));
-    }
-    if need.full_rows {
-        return Err(too_small(cols));
-    }
-    req.full_rows = false;
-    req.scratch_bytes = need
-        .fixed
-        .saturating_add(need.per_block_row.saturating_mul(cr));
-    let plan = BlockPlan::new(&req, budget).map_err(|e| match e {
-        ooc_core::Error::BudgetTooSmall { .. } => too_small(cc),
-        other => other.into(),
-    })?;
-    Ok(schedule(plan))
-}

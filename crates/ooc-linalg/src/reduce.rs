@@ -5,7 +5,7 @@
 //! given plan the result does not depend on the thread count. Per-row results of
 //! whole-row blocks depend only on the row.
 
-use ooc_core::ReadBlock;
+use ooc_core::{Element, ReadBlock};
 
 use crate::dense::{check_dtype, rect, stream};
 use crate::error::{LinalgError, Result};
@@ -122,8 +122,8 @@ pub fn sum<T: Scalar, A: ReadBlock<T>>(a: &A, along: Along, opts: &Options) -> R
         along,
         opts,
         T::default(),
-        Scalar::plus,
-        Scalar::plus,
+        Element::plus,
+        Element::plus,
     )
 }
 

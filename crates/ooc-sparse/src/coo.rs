@@ -8,7 +8,7 @@ use crate::alloc;
 use crate::csr::{CsrMatrix, check_spmv, dense_zeros};
 use crate::error::{Result, SparseError};
 use crate::format::SparseMatrix;
-use crate::index::{Idx, with_indices};
+use crate::index::{SparseIndex, with_indices};
 use crate::parallel;
 
 /// A sparse matrix as three parallel arrays: row, column, value.

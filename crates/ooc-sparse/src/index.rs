@@ -8,12 +8,10 @@
 
 use std::ops::Range;
 
+pub(crate) use ooc_core::kernels::SparseIndex;
+
 /// An integer type indices are stored as: `u32` or `usize`.
-pub(crate) trait Idx:
-    Copy + Ord + Default + Send + Sync + std::fmt::Debug + 'static
-{
-    /// The index as a `usize` (lossless: only values below the dimension are stored).
-    fn ix(self) -> usize;
+pub(crate) trait Idx: SparseIndex + Ord + Default + std::fmt::Debug {
     /// `i` in this type; callers guarantee it fits (it is below the dimension).
     fn from_ix(i: usize) -> Self;
     /// Stores `v` (every value below `bound`) at the width `bound` calls for, without a
@@ -22,10 +20,6 @@ pub(crate) trait Idx:
 }
 
 impl Idx for u32 {
-    #[inline(always)]
-    fn ix(self) -> usize {
-        self as usize
-    }
     #[inline(always)]
     #[allow(clippy::cast_possible_truncation)]
     fn from_ix(i: usize) -> Self {
@@ -42,10 +36,6 @@ impl Idx for u32 {
 }
 
 impl Idx for usize {
-    #[inline(always)]
-    fn ix(self) -> usize {
-        self
-    }
     #[inline(always)]
     fn from_ix(i: usize) -> Self {
         i

@@ -6,10 +6,11 @@ use ndarray::Array2;
 use ooc_core::{Element, Footprint, Par};
 use rayon::prelude::*;
 
-use crate::csr::{CsrMatrix, check_spmv, dense_zeros, sparse_dot};
+use crate::csr::{CsrMatrix, check_spmv, dense_zeros};
 use crate::error::{Result, SparseError};
 use crate::format::SparseMatrix;
 use crate::parallel;
+use ooc_core::kernels::sparse_dot;
 
 /// A sparse matrix as per-row sorted lists of columns and values (no duplicates).
 ///
@@ -196,7 +197,11 @@ impl<T: Element> SparseMatrix<T> for LilMatrix<T> {
     /// Rows are independent and spread over the pool.
     fn spmv(&self, x: &[T], y: &mut [T], par: Par) -> Result<()> {
         check_spmv(self.shape, x, y)?;
-        let row = |(i, yi): (usize, &mut T)| *yi = sparse_dot(&self.data[i], &self.rows[i], x);
+        let row = |(i, yi): (usize, &mut T)| {
+            // SAFETY: a LIL matrix's column indices are below its column count, which
+            // `check_spmv` compared with `x.len()`.
+            *yi = unsafe { sparse_dot(&self.data[i], &self.rows[i], x) };
+        };
         parallel::run(par, |parallel| {
             if parallel {
                 y.par_iter_mut().enumerate().with_min_len(64).for_each(row);
