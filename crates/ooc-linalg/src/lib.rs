@@ -33,6 +33,7 @@ mod reduce;
 #[cfg(target_arch = "x86_64")]
 mod simd;
 mod sparse;
+mod summary;
 
 pub use dense::{gemm, gemv, gemv_t};
 pub use error::{LinalgError, Result};
@@ -42,3 +43,4 @@ pub use operation::{Along, Operation, Schedule, ScratchNeed, plan};
 pub use options::{Options, Progress, ProgressFn};
 pub use reduce::{Norm, max, min, norm, sum};
 pub use sparse::{plan_sparse, spmv};
+pub use summary::{Summarize, Summary, Value, summarize, summarize_sparse};
