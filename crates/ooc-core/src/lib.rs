@@ -36,6 +36,7 @@ pub mod mem;
 mod matrix;
 mod memory_backend;
 pub mod npy;
+pub mod pages;
 mod par;
 mod plan;
 pub mod shape;

@@ -1225,4 +1225,18 @@ impl<T: Element> ViewBlock<T> for ParallelReader {
     fn view_region(&self, region: &Region) -> ooc_core::Result<Option<&[T]>> {
         ParallelReader::view_region(self, region).map_err(Into::into)
     }
+
+    /// Unmaps the region's pages from the process after a pass used them (they stay in
+    /// the page cache), so a pass's resident set stays within its budget.
+    fn release_region(&self, region: &Region) {
+        if let Ok(Some(elements)) = ParallelReader::view_region::<T>(self, region) {
+            // SAFETY: views come from the reader's read-only shared map of the file.
+            unsafe {
+                ooc_core::pages::release(
+                    bytemuck::cast_slice(elements),
+                    ooc_core::pages::Release::FromProcess,
+                );
+            }
+        }
+    }
 }

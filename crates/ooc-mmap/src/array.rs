@@ -378,37 +378,25 @@ impl<T: Element> MmapArray<T> {
         done.map_err(|e| MmapError::io("advise", &self.path, e))
     }
 
-    /// Drops the pages lying wholly inside `elements` (a view of this map) from memory
-    /// (`MADV_PAGEOUT`) when the map was last advised [`Access::Sequential`] and is
-    /// shared: a pass that reads once in order then leaves the page cache as it found it
-    /// instead of filling it. Pages are read back from the file if touched again. A hint:
-    /// refusals are ignored.
+    /// Gives back the pages lying wholly inside `elements` (a view of this map) after a
+    /// pass used them, so the resident set stays within the pass's budget: from the
+    /// process only (they stay in the page cache, so the next pass is warm), or out of
+    /// memory altogether when the map was last advised [`Access::Sequential`] (a pass
+    /// that reads once in order then leaves the page cache as it found it). Pages are read
+    /// back from the file if touched again. Copy-on-write maps keep their pages, which may
+    /// hold changes the file does not. A hint: refusals are ignored.
     pub(crate) fn drop_behind(&self, elements: &[T]) {
-        if !self.drop_behind.load(Ordering::Relaxed) || self.mode == Mode::CopyOnWrite {
+        if self.mode == Mode::CopyOnWrite {
             return;
         }
-        let bytes: &[u8] = bytemuck::cast_slice(elements);
-        #[cfg(all(target_os = "linux", not(miri)))]
-        {
-            // SAFETY: sysconf has no preconditions.
-            let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) })
-                .unwrap_or(4096)
-                .max(1);
-            let start = bytes.as_ptr() as usize;
-            let first = start.next_multiple_of(page);
-            let end = (start + bytes.len()) / page * page;
-            if end > first {
-                // SAFETY: `first..end` lies inside this shared file mapping, which `self`
-                // keeps alive. MADV_PAGEOUT only reclaims the pages: their contents stay in
-                // the file (dirty ones are written back first) and are faulted back in
-                // unchanged on the next access, so no reference sees a change.
-                unsafe {
-                    libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_PAGEOUT);
-                }
-            }
-        }
-        #[cfg(not(all(target_os = "linux", not(miri))))]
-        let _ = bytes;
+        let how = if self.drop_behind.load(Ordering::Relaxed) {
+            ooc_core::pages::Release::FromCache
+        } else {
+            ooc_core::pages::Release::FromProcess
+        };
+        // SAFETY: `elements` lies in this map, which is read-only or shared (copy-on-write
+        // maps returned above), so released pages come back unchanged from the file.
+        unsafe { ooc_core::pages::release(bytemuck::cast_slice(elements), how) };
     }
 
     /// Bytes of the map resident in memory right now (`mincore`), counted in whole pages

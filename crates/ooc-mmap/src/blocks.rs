@@ -97,8 +97,9 @@ impl<T: Element> ViewBlock<T> for MmapArray<T> {
             .map(|at| &self.as_slice()[at..at + region.len()]))
     }
 
-    /// Drops the region's pages after a pass over them when the map was advised
-    /// [`crate::Access::Sequential`] (see [`MmapArray::advise`]).
+    /// Gives back the region's pages after a pass over them: from the process (they stay
+    /// cached), or from memory when the map was advised [`crate::Access::Sequential`]
+    /// (see [`MmapArray::advise`]).
     fn release_region(&self, region: &Region) {
         if let Ok(Some(elements)) = ViewBlock::view_region(self, region) {
             self.drop_behind(elements);
