@@ -48,6 +48,15 @@ pub trait ReadBlock<T: Element>: ArrayMeta {
     fn as_view(&self) -> Option<&dyn ViewBlock<T>> {
         None
     }
+
+    /// This array as a reader of CSR rows, if it stores a sparse matrix.
+    ///
+    /// Sparse sources that also read as dense regions (the facade's opened arrays)
+    /// override this, so the scheduler runs the sparse form of an operation (`gemv` runs
+    /// SpMV) instead of densifying blocks.
+    fn as_sparse(&self) -> Option<&dyn ReadSparseRows<T>> {
+        None
+    }
 }
 
 /// Writing a rectangular region from a caller's buffer.
@@ -101,6 +110,9 @@ impl<T: Element, A: ReadBlock<T> + ?Sized> ReadBlock<T> for &A {
     }
     fn as_view(&self) -> Option<&dyn ViewBlock<T>> {
         (**self).as_view()
+    }
+    fn as_sparse(&self) -> Option<&dyn ReadSparseRows<T>> {
+        (**self).as_sparse()
     }
 }
 

@@ -95,7 +95,7 @@ mod tests {
         /// same bits for both index widths.
         #[test]
         fn matches_a_plain_sum(entries in prop::collection::vec((0_usize..50, -8_i32..8), 0..70)) {
-            let x: Vec<f64> = (0..50).map(|i| f64::from(i32::try_from(i).unwrap() - 20)).collect();
+            let x: Vec<f64> = (0_i32..50).map(|i| f64::from(i - 20)).collect();
             let (cols, vals): (Vec<usize>, Vec<f64>) =
                 entries.iter().map(|&(c, v)| (c, f64::from(v))).unzip();
             let cols32: Vec<u32> = cols.iter().map(|&c| u32::try_from(c).unwrap()).collect();

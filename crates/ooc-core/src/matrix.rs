@@ -149,5 +149,4 @@ mod tests {
         assert!(err.to_string().contains("budget"), "{err}");
         assert!(m.read_region(&Region::rows(2, 1, 12), &mut row).is_err());
     }
-
 }

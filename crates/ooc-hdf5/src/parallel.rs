@@ -671,21 +671,14 @@ fn to_array(v: &[usize]) -> [usize; MAX_RANK] {
 }
 
 impl ParallelReader {
-    /// Uses `par` for reads: [`Par::Seq`] on the calling thread, [`Par::Rayon`] on a pool
-    /// of its own (made once, here), [`Par::All`] (the default) on rayon's global pool.
+    /// Uses `par` for reads: [`Par::Seq`] on the calling thread, [`Par::Rayon`] on the
+    /// cached pool of that size ([`Par::pool`]), [`Par::All`] (the default) on rayon's
+    /// global pool.
     ///
     /// # Errors
     /// [`Error::Core`] with [`ooc_core::Error::Unsupported`] when threads cannot start.
     pub fn with_par(mut self, par: Par) -> Result<Self> {
-        self.pool = match par {
-            Par::Rayon(n) => Some(Arc::new(
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(n.get())
-                    .build()
-                    .map_err(|e| ooc_core::Error::Unsupported(format!("thread pool: {e}")))?,
-            )),
-            _ => None,
-        };
+        self.pool = par.pool()?;
         self.par = par;
         Ok(self)
     }

@@ -10,15 +10,16 @@ use crate::error::{LinalgError, Result};
 use crate::kernels::Scalar;
 use crate::operation::{Operation, matrix_shape, plan};
 use crate::options::Options;
+use crate::vector::{Vector, VectorMut};
 
 /// The blocks of a dense 2-D array under a plan, lent as views when the backend can.
-struct Dense<'a, T: Element, A> {
+struct Dense<'a, T: Element, A: ?Sized> {
     a: &'a A,
     view: Option<&'a dyn ViewBlock<T>>,
     plan: &'a BlockPlan,
 }
 
-impl<'a, T: Element, A: ReadBlock<T>> Dense<'a, T, A> {
+impl<'a, T: Element, A: ReadBlock<T> + ?Sized> Dense<'a, T, A> {
     fn new(a: &'a A, plan: &'a BlockPlan) -> Self {
         Dense {
             a,
@@ -28,7 +29,7 @@ impl<'a, T: Element, A: ReadBlock<T>> Dense<'a, T, A> {
     }
 }
 
-impl<T: Element, A: ReadBlock<T>> Source for Dense<'_, T, A> {
+impl<T: Element, A: ReadBlock<T> + ?Sized> Source for Dense<'_, T, A> {
     type Buf = Vec<T>;
     type Data = [T];
 
@@ -90,10 +91,10 @@ pub(crate) fn stream<T, A, S>(
 ) -> Result<()>
 where
     T: Element,
-    A: ReadBlock<T>,
+    A: ReadBlock<T> + ?Sized,
     S: Clone + Send,
 {
-    let s = plan(op, a, opts)?;
+    let s = plan(op, &a, opts)?;
     let src = Dense::new(a, &s.plan);
     let len = part_len(s.plan.block_shape());
     let parts: Vec<Vec<S>> = (0..s.slots.max(1))
@@ -140,7 +141,7 @@ fn mismatch(
 /// operands, zeroes `y` and streams `A`'s blocks. `compute` multiplies a block (given by
 /// its [`rect`]) into a partial of the block's rows (columns for `Aᵀ`) and `combine`
 /// adds that partial into `y`, in block order.
-fn vector_product<T: Scalar, A: ReadBlock<T>>(
+fn vector_product<T: Scalar, A: ReadBlock<T> + ?Sized>(
     transposed: bool,
     a: &A,
     x: &[T],
@@ -162,7 +163,7 @@ fn vector_product<T: Scalar, A: ReadBlock<T>>(
     if y.len() != y_len {
         return Err(mismatch(op, a.shape(), "y", &[y.len()]));
     }
-    check_dtype::<T>(a)?;
+    check_dtype::<T>(&a)?;
     y.fill(T::default());
     stream(
         &operation,
@@ -200,12 +201,40 @@ fn vector_product<T: Scalar, A: ReadBlock<T>>(
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
+/// `x` and `y` may be slices, arrays, `Vec`s or ndarray 1-D arrays. A sparse matrix that
+/// also reads as dense blocks (an opened `.npz` or anndata group, which lends itself
+/// through [`ReadBlock::as_sparse`]) is multiplied by [`crate::spmv`] instead.
+///
 /// # Errors
 /// [`LinalgError::NotMatrix`] for an input that is not 2-D;
 /// [`LinalgError::DimensionMismatch`] when `x` does not have `cols` or `y` `rows`
-/// elements; [`LinalgError::BudgetTooSmall`] with the minimum; the backend's read errors
+/// elements; [`LinalgError::NotContiguous`] for a `y` that is not one slice;
+/// [`LinalgError::BudgetTooSmall`] with the minimum; the backend's read errors
 /// (as [`LinalgError::Backend`]), after which `y` holds no meaningful result.
-pub fn gemv<T: Scalar, A: ReadBlock<T>>(a: &A, x: &[T], y: &mut [T], opts: &Options) -> Result<()> {
+pub fn gemv<T, A, X, Y>(a: &A, x: &X, y: &mut Y, opts: &Options) -> Result<()>
+where
+    T: Scalar,
+    A: ReadBlock<T> + ?Sized,
+    X: Vector<T> + ?Sized,
+    Y: VectorMut<T> + ?Sized,
+{
+    let x = x.elements();
+    let y = y.elements_mut().ok_or(LinalgError::NotContiguous {
+        op: "gemv",
+        name: "y",
+    })?;
+    if let Some(sparse) = a.as_sparse() {
+        return crate::sparse::spmv_slices(sparse, &x, y, opts);
+    }
+    gemv_slices(a, &x, y, opts)
+}
+
+fn gemv_slices<T: Scalar, A: ReadBlock<T> + ?Sized>(
+    a: &A,
+    x: &[T],
+    y: &mut [T],
+    opts: &Options,
+) -> Result<()> {
     vector_product(
         false,
         a,
@@ -246,12 +275,19 @@ pub fn gemv<T: Scalar, A: ReadBlock<T>>(a: &A, x: &[T], y: &mut [T], opts: &Opti
 ///
 /// # Errors
 /// As [`gemv`], with `x` of `rows` and `y` of `cols` elements.
-pub fn gemv_t<T: Scalar, A: ReadBlock<T>>(
-    a: &A,
-    x: &[T],
-    y: &mut [T],
-    opts: &Options,
-) -> Result<()> {
+pub fn gemv_t<T, A, X, Y>(a: &A, x: &X, y: &mut Y, opts: &Options) -> Result<()>
+where
+    T: Scalar,
+    A: ReadBlock<T> + ?Sized,
+    X: Vector<T> + ?Sized,
+    Y: VectorMut<T> + ?Sized,
+{
+    let x = x.elements();
+    let x: &[T] = &x;
+    let y = y.elements_mut().ok_or(LinalgError::NotContiguous {
+        op: "gemv_t",
+        name: "y",
+    })?;
     vector_product(
         true,
         a,

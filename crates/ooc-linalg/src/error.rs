@@ -21,6 +21,14 @@ pub enum LinalgError {
         /// The second shape.
         right: Vec<usize>,
     },
+    /// An output vector that is not one contiguous slice (a strided ndarray view).
+    #[error("{op}: {name} must be contiguous (a slice, a Vec or a standard-layout ndarray)")]
+    NotContiguous {
+        /// The operation.
+        op: &'static str,
+        /// Which operand.
+        name: &'static str,
+    },
     /// The input is not a 2-D matrix.
     #[error("{op}: expected a 2-D array but the input has shape {shape:?}")]
     NotMatrix {

@@ -34,6 +34,7 @@ mod reduce;
 mod simd;
 mod sparse;
 mod summary;
+mod vector;
 
 pub use dense::{gemm, gemv, gemv_t};
 pub use error::{LinalgError, Result};
@@ -44,3 +45,4 @@ pub use options::{Options, Progress, ProgressFn};
 pub use reduce::{Norm, max, min, norm, sum};
 pub use sparse::{plan_sparse, spmv};
 pub use summary::{Summarize, Summary, Value, summarize, summarize_sparse};
+pub use vector::{Vector, VectorMut};

@@ -12,6 +12,7 @@ use crate::error::{LinalgError, Result};
 use crate::kernels::Scalar;
 use crate::operation::BALANCE_BLOCK_BYTES;
 use crate::options::Options;
+use crate::vector::{Vector, VectorMut};
 use ooc_core::kernels::sparse_dot;
 
 /// Plans row blocks of a matrix with CSR row pointer `offsets` under `opts`, through
@@ -215,8 +216,24 @@ where
 /// elements; [`LinalgError::BudgetTooSmall`] when the row with most entries does not fit;
 /// [`LinalgError::InvalidSparseBlock`] when the backend hands over rows that are not valid
 /// CSR for this matrix (column index out of range, wrong row count); the backend's
-/// errors. After an error `y` holds no meaningful result.
-pub fn spmv<T: Scalar, S: ReadSparseRows<T> + ?Sized>(
+/// errors; [`LinalgError::NotContiguous`] for a `y` that is not one slice. After an error
+/// `y` holds no meaningful result.
+pub fn spmv<T, S, X, Y>(a: &S, x: &X, y: &mut Y, opts: &Options) -> Result<()>
+where
+    T: Scalar,
+    S: ReadSparseRows<T> + ?Sized,
+    X: Vector<T> + ?Sized,
+    Y: VectorMut<T> + ?Sized,
+{
+    let x = x.elements();
+    let y = y.elements_mut().ok_or(LinalgError::NotContiguous {
+        op: "spmv",
+        name: "y",
+    })?;
+    spmv_slices(a, &x, y, opts)
+}
+
+pub(crate) fn spmv_slices<T: Scalar, S: ReadSparseRows<T> + ?Sized>(
     a: &S,
     x: &[T],
     y: &mut [T],

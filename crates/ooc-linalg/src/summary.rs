@@ -190,7 +190,16 @@ impl<W: Copy + Default> Acc<W> {
 fn pick<T: Summarize>(keep: Option<T::Wide>, new: T::Wide, smaller: bool) -> T::Wide {
     match keep {
         Some(k) if T::is_nan(k) => k,
-        Some(k) if !T::is_nan(new) && !(if smaller { T::less(new, k) } else { T::less(k, new) }) => k,
+        Some(k)
+            if !T::is_nan(new)
+                && !(if smaller {
+                    T::less(new, k)
+                } else {
+                    T::less(k, new)
+                }) =>
+        {
+            k
+        }
         _ => new,
     }
 }

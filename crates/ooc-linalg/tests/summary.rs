@@ -12,7 +12,11 @@ use proptest::prelude::*;
 /// The summary a plain loop over `values` (all `rows × cols` of them) gives.
 fn reference_i8(values: &[i8]) -> (i64, Option<i64>, Option<i64>) {
     let wide: Vec<i64> = values.iter().map(|&v| i64::from(v)).collect();
-    (wide.iter().sum(), wide.iter().min().copied(), wide.iter().max().copied())
+    (
+        wide.iter().sum(),
+        wide.iter().min().copied(),
+        wide.iter().max().copied(),
+    )
 }
 
 fn check(s: &Summary, values: &[i8]) {

@@ -44,6 +44,7 @@ mod mode;
 mod npy;
 mod raw;
 mod residency;
+mod whole;
 
 pub use array::MmapArray;
 pub use error::{MmapError, Result};
@@ -52,3 +53,4 @@ pub use layout::RawLayout;
 pub use mode::{Access, Mode};
 pub use npy::{inspect_npy, read_npy_converted};
 pub use ooc_core::npy::NpyHeader;
+pub use whole::{load_npy, save_npy};

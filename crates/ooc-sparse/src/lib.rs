@@ -33,6 +33,9 @@ mod npz;
 mod parallel;
 mod random;
 mod sprs_interop;
+
+/// The `sprs` crate, whose `CsMat` converts to and from this crate's matrices.
+pub use sprs;
 mod spy;
 
 pub use anndata::{

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use clap::Args;
 use ooc::source::{Chunks, DestSpec};
-use ooc_core::{Element, ReadBlock, Region, WriteBlock, dispatch_dtype};
+use ooc_core::{AsMatrix, Element, ReadBlock, Region, WriteBlock, dispatch_dtype};
 use ooc_hdf5::{AccessPattern, ChunkAdvice};
 use ooc_mmap::{MmapArray, RawLayout};
 use ooc_sparse::{AnySparse, H5SparseOptions, NpzMatrix, SparseMatrix};
@@ -17,12 +17,12 @@ use serde_json::json;
 
 use crate::dest::Destination;
 use crate::failure::{AtPath, CliResult, Failure};
-use crate::matrix::AsMatrix;
-use crate::open::{DenseVisit, is_sparse, load_sparse, sparse_desc, with_dense};
+use crate::open::{DenseVisit, describe, load_sparse, with_dense};
 use crate::output::{human_bytes, print_json};
 use crate::source::SourceSpec;
-use crate::stats::{RunFacts, Summarize, measured};
+use crate::stats::{RunFacts, measured};
 use crate::{CommonArgs, RawArgs, WriteArgs};
+use ooc_linalg::Summarize;
 
 /// Arguments of `ooc convert`.
 #[allow(clippy::doc_markdown)] // doc comments are the --help text, shown verbatim
@@ -276,8 +276,8 @@ pub(crate) fn run(args: &ConvertArgs, common: &CommonArgs) -> CliResult {
     }
     let spec = SourceSpec::parse(&args.source);
     let dest_path = dest.path().to_path_buf();
-    let (described, facts) = if is_sparse(&spec)? {
-        let desc = sparse_desc(&spec)?;
+    let desc = describe(&spec, &args.raw)?;
+    let (described, facts) = if desc.is_sparse() {
         macro_rules! sparse {
             ($t:ty) => {
                 sparse::<$t>(args, &spec, &dest, common)?

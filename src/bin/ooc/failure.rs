@@ -75,6 +75,18 @@ impl fmt::Display for Failure {
 /// Results of the binary.
 pub(crate) type CliResult<T = ()> = Result<T, Failure>;
 
+/// The library's errors already name the file; a source that needs more from the
+/// command line (an inner path, `--dtype`/`--shape`) is a usage error.
+impl From<ooc::Error> for Failure {
+    fn from(e: ooc::Error) -> Self {
+        if e.is_incomplete() {
+            Failure::usage(e.to_string())
+        } else {
+            Failure::new(e.to_string())
+        }
+    }
+}
+
 /// Attaching the file a library error is about.
 pub(crate) trait AtPath<T> {
     /// Turns the error into a [`Failure`] that names `path`.

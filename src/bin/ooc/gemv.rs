@@ -12,11 +12,13 @@ use serde_json::json;
 
 use crate::dest::Destination;
 use crate::failure::{AtPath, CliResult, Failure};
-use crate::open::{DenseVisit, SparseDesc, SparseSource, SparseVisit, with_source};
+use crate::open::{DenseVisit, SparseDesc, SparseVisit, with_source};
 use crate::output::print_json;
 use crate::source::{Format, detect};
-use crate::stats::{RunFacts, Summarize, measured};
+use crate::stats::{RunFacts, measured};
 use crate::{CommonArgs, RawArgs, WriteArgs};
+use ooc::SparseRows;
+use ooc_linalg::Summarize;
 
 /// Arguments of `ooc gemv`.
 #[allow(clippy::doc_markdown)] // doc comments are the --help text, shown verbatim
@@ -161,7 +163,7 @@ impl DenseVisit for Gemv<'_> {
 impl SparseVisit for Gemv<'_> {
     type Output = ();
 
-    fn visit<T: Summarize>(self, a: &SparseSource<T>, desc: &SparseDesc) -> CliResult {
+    fn visit<T: Summarize>(self, a: &SparseRows<T>, desc: &SparseDesc) -> CliResult {
         let args = self.args;
         let [m, n] = a.sparse_shape();
         let (x, dest) = operands::<T>(args, m, n)?;

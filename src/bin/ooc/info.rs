@@ -11,8 +11,7 @@ use ooc_hdf5::{AttrValue, Filter, Layout, MemberKind};
 use ooc_mmap::{MmapArray, Mode, inspect_npy};
 use serde_json::{Value, json};
 
-use crate::failure::{AtPath, CliResult};
-use crate::open::raw_layout;
+use crate::failure::{AtPath, CliResult, Failure};
 use crate::output::{human_bytes, print_json};
 use crate::source::{Format, detect};
 use crate::{CommonArgs, RawArgs};
@@ -115,7 +114,11 @@ fn npy(path: &Path) -> CliResult<Facts> {
 }
 
 fn raw(path: &Path, args: &RawArgs) -> CliResult<Facts> {
-    let (dtype, layout) = raw_layout(path, args)?;
+    let desc = ooc::describe_with(path, &args.options())?;
+    let Some(layout) = args.options().raw else {
+        return Err(Failure::at(path, "a raw file needs --dtype and --shape"));
+    };
+    let dtype = desc.dtype;
     let elements: usize = layout.shape.iter().product();
     let data_bytes = elements * dtype.size();
     let file_bytes = std::fs::metadata(path).at(path)?.len();
@@ -330,7 +333,12 @@ fn dataset_facts(file: &ooc_hdf5::File, child: &str, path: &Path) -> CliResult<(
 }
 
 fn npz(path: &Path) -> CliResult<Facts> {
-    let info = crate::open::npz_info(path)?;
+    let info = ooc_sparse::npz_info(path).map_err(|e| {
+        Failure::at(
+            path,
+            format!("{e} (ooc reads .npz archives of sparse matrices, as scipy.sparse.save_npz writes them)"),
+        )
+    })?;
     let [rows, cols] = info.shape;
     let file_bytes = std::fs::metadata(path).at(path)?.len();
     let text = format!(

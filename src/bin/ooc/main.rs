@@ -12,7 +12,6 @@ mod dest;
 mod failure;
 mod gemv;
 mod info;
-mod matrix;
 mod open;
 mod output;
 mod progress;

@@ -7,16 +7,17 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use ooc_core::{ReadBlock, ReadSparseRows};
+use ooc_core::{AsMatrix, ReadBlock, ReadSparseRows};
 use serde_json::json;
 
 use crate::dest::Destination;
 use crate::failure::{AtPath, CliResult, Failure};
-use crate::matrix::AsMatrix;
-use crate::open::{DenseVisit, SparseDesc, SparseSource, SparseVisit, with_source};
+use crate::open::{DenseVisit, SparseDesc, SparseVisit, with_source};
 use crate::output::print_json;
-use crate::stats::{Summarize, measured};
+use crate::stats::measured;
 use crate::{CommonArgs, RawArgs, WriteArgs};
+use ooc::SparseRows;
+use ooc_linalg::Summarize;
 
 /// Arguments of `ooc spy`.
 #[allow(clippy::doc_markdown)] // doc comments are the --help text, shown verbatim
@@ -54,7 +55,7 @@ struct Spy<'c> {
 impl SparseVisit for Spy<'_> {
     type Output = ();
 
-    fn visit<T: Summarize>(self, a: &SparseSource<T>, desc: &SparseDesc) -> CliResult {
+    fn visit<T: Summarize>(self, a: &SparseRows<T>, desc: &SparseDesc) -> CliResult {
         self.draw(a, &desc.format)
     }
 }

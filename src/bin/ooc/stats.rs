@@ -2,8 +2,10 @@
 //! memory budget with `ooc-linalg`'s reductions (nnz too for sparse matrices), with the
 //! time, throughput and peak memory it took.
 //!
-//! Integers are summed as 64-bit integers and `f32` as `f64` (through a widening view), as
-//! numpy does, so sums of small types do not wrap. Complex arrays have no min or max.
+//! Integers are summed as 64-bit integers and `f32` as `f64`, as numpy does
+//! ([`ooc_linalg::summarize`]), so sums of small types do not wrap. Complex arrays have no
+//! min or max. Infinities and NaN print as `inf`, `-inf` and `nan` (strings in JSON), apart
+//! from the `-` (text) and `null` (JSON) of "no value".
 
 use std::path::Path;
 use std::sync::Arc;
@@ -11,13 +13,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use clap::Args;
-use ooc_core::{Complex, CsrBlock, DType, MemoryReport, ReadBlock, ReadSparseRows, mem};
-use ooc_linalg::{Along, LinalgError, Options, Scalar, max, min, plan_sparse, sum};
-use serde_json::{Value, json};
+use ooc::SparseRows;
+use ooc_core::{AsMatrix, DType, MemoryReport, ReadBlock, ReadSparseRows, mem};
+use ooc_linalg::{Options, Summarize, Summary, Value, summarize, summarize_sparse};
+use serde_json::{Value as JsonValue, json};
 
 use crate::failure::{AtPath, CliResult};
-use crate::matrix::{AsMatrix, Widened};
-use crate::open::{DenseVisit, SparseDesc, SparseSource, SparseVisit, with_source};
+use crate::open::{DenseVisit, SparseDesc, SparseVisit, with_source};
 use crate::output::{gb_per_s, human_bytes, human_duration, print_json};
 use crate::{CommonArgs, RawArgs, progress};
 
@@ -34,240 +36,23 @@ pub(crate) struct StatsArgs {
     raw: RawArgs,
 }
 
-/// What `stats` found.
-pub(crate) struct Summary {
-    /// Elements counted.
-    pub(crate) count: u64,
-    /// Their sum.
-    pub(crate) sum: Value,
-    /// Smallest element (`None` for complex types).
-    pub(crate) min: Option<Value>,
-    /// Largest element.
-    pub(crate) max: Option<Value>,
-    /// `sum / count` (`None` when there is no element).
-    pub(crate) mean: Option<Value>,
-    /// Stored entries of a sparse matrix.
-    pub(crate) nnz: Option<u64>,
-    /// Passes over the data it took.
-    pub(crate) passes: u64,
-}
-
-/// Element types `stats` can summarise: every type, each through the reductions of the
-/// type it widens to.
-pub(crate) trait Summarize: Scalar {
-    /// Reduces `a` (a matrix view) to a [`Summary`].
-    fn summarize<A: ReadBlock<Self>>(a: &A, opts: &Options) -> Result<Summary, LinalgError>;
-
-    /// Reduces the sparse matrix `a`, implicit zeros included, to a [`Summary`].
-    fn summarize_sparse<S: ReadSparseRows<Self>>(
-        a: &S,
-        opts: &Options,
-    ) -> Result<Summary, LinalgError>;
-}
-
-/// The stored values of `a`, row block by row block under the budget's plan.
-///
-/// `ooc-linalg` has no sparse reductions yet; this loop over the planned CSR blocks is the
-/// stand-in until it does.
-fn for_each_stored<T: Scalar, S: ReadSparseRows<T>>(
-    a: &S,
-    opts: &Options,
-    mut f: impl FnMut(&[T]),
-) -> Result<(), LinalgError> {
-    let offsets = a.row_offsets()?;
-    let plan = plan_sparse::<T>(&offsets, opts)?;
-    let mut block = CsrBlock::default();
-    for b in &plan.blocks {
-        a.read_rows(b.row0, b.rows, &mut block)?;
-        f(&block.data);
-    }
-    Ok(())
-}
-
-/// Summary of a sparse matrix of a real type, summed and compared as `W`.
-fn sparse_real<T, W, S>(
-    a: &S,
-    opts: &Options,
-    widen: fn(T) -> W,
-    to_f64: fn(W) -> f64,
-) -> Result<Summary, LinalgError>
-where
-    T: Scalar,
-    W: Scalar + PartialOrd + Into<Value>,
-    S: ReadSparseRows<T>,
-{
-    let [rows, cols] = a.sparse_shape();
-    let count = (rows as u64) * (cols as u64);
-    let nnz = a.nnz() as u64;
-    let mut total = W::default();
-    let mut lo: Option<W> = None;
-    let mut hi: Option<W> = None;
-    #[allow(clippy::eq_op)]
-    let nan = |v: W| v != v;
-    for_each_stored(a, opts, |values| {
-        for &v in values {
-            let w = widen(v);
-            total = total.plus(w);
-            lo = Some(match lo {
-                Some(l) if nan(l) || (!nan(w) && l <= w) => l,
-                _ => w,
-            });
-            hi = Some(match hi {
-                Some(h) if nan(h) || (!nan(w) && h >= w) => h,
-                _ => w,
-            });
+/// A summary value as JSON: integers and finite floats as numbers; infinities and NaN as
+/// the strings `"inf"`, `"-inf"` and `"nan"` (JSON has no such numbers, and `null` means
+/// "no value", as for the min of an empty array); complex numbers as `[re, im]`.
+fn value_json(v: &Value) -> JsonValue {
+    let float = |f: f64| {
+        if f.is_finite() {
+            json!(f)
+        } else {
+            json!(Value::Float(f).to_string())
         }
-    })?;
-    if nnz < count {
-        // Entries not stored are zeros, and count as such (as scipy's min and max do).
-        let zero = W::default();
-        lo = Some(lo.map_or(zero, |l| if nan(l) || l <= zero { l } else { zero }));
-        hi = Some(hi.map_or(zero, |h| if nan(h) || h >= zero { h } else { zero }));
-    }
-    #[allow(clippy::cast_precision_loss)]
-    let mean = (count > 0).then(|| json!(to_f64(total) / count as f64));
-    Ok(Summary {
-        count,
-        sum: total.into(),
-        min: lo.map(Into::into),
-        max: hi.map(Into::into),
-        mean,
-        nnz: Some(nnz),
-        passes: 1,
-    })
-}
-
-fn sparse_complex<T: Scalar, S: ReadSparseRows<T>>(
-    a: &S,
-    opts: &Options,
-    widen: fn(T) -> Complex<f64>,
-) -> Result<Summary, LinalgError> {
-    let [rows, cols] = a.sparse_shape();
-    let count = (rows as u64) * (cols as u64);
-    let mut total = Complex::new(0.0, 0.0);
-    for_each_stored(a, opts, |values| {
-        for &v in values {
-            total += widen(v);
-        }
-    })?;
-    Ok(complex_summary(count, total, Some(a.nnz() as u64)))
-}
-
-/// Sum, min, max and mean of a matrix of a real type `W`.
-fn real<W, A>(a: &A, opts: &Options, to_f64: fn(W) -> f64) -> Result<Summary, LinalgError>
-where
-    W: Scalar + PartialOrd + Into<Value>,
-    A: ReadBlock<W>,
-{
-    let count = a.shape().iter().product::<usize>() as u64;
-    let total = sum(a, Along::All, opts)?[0];
-    let (lo, hi) = if count == 0 {
-        (None, None)
-    } else {
-        (
-            Some(min(a, Along::All, opts)?[0].into()),
-            Some(max(a, Along::All, opts)?[0].into()),
-        )
     };
-    #[allow(clippy::cast_precision_loss)]
-    let mean = (count > 0).then(|| json!(to_f64(total) / count as f64));
-    Ok(Summary {
-        count,
-        sum: total.into(),
-        min: lo,
-        max: hi,
-        mean,
-        nnz: None,
-        passes: if count == 0 { 1 } else { 3 },
-    })
-}
-
-fn complex<A: ReadBlock<Complex<f64>>>(a: &A, opts: &Options) -> Result<Summary, LinalgError> {
-    let count = a.shape().iter().product::<usize>() as u64;
-    let total = sum(a, Along::All, opts)?[0];
-    Ok(complex_summary(count, total, None))
-}
-
-/// The summary of `count` complex elements summing to `total`, read in one pass (complex
-/// numbers have no order, so no min or max).
-#[allow(clippy::cast_precision_loss)]
-fn complex_summary(count: u64, total: Complex<f64>, nnz: Option<u64>) -> Summary {
-    Summary {
-        count,
-        sum: json!([total.re, total.im]),
-        min: None,
-        max: None,
-        mean: (count > 0).then(|| json!([total.re / count as f64, total.im / count as f64])),
-        nnz,
-        passes: 1,
-    }
-}
-
-macro_rules! summarize_widened {
-    ($($t:ty => $w:ty, $dt:ident);* $(;)?) => {$(
-        impl Summarize for $t {
-            fn summarize<A: ReadBlock<Self>>(a: &A, opts: &Options) -> Result<Summary, LinalgError> {
-                let wide = Widened::<_, $t>::new(a, DType::$dt);
-                #[allow(clippy::cast_precision_loss)]
-                real::<$w, _>(&wide, opts, |v| v as f64)
-            }
-
-            fn summarize_sparse<S: ReadSparseRows<Self>>(
-                a: &S,
-                opts: &Options,
-            ) -> Result<Summary, LinalgError> {
-                #[allow(clippy::cast_precision_loss)]
-                sparse_real(a, opts, <$w>::from, |v: $w| v as f64)
-            }
-        }
-    )*};
-}
-summarize_widened!(i8 => i64, I64; i16 => i64, I64; i32 => i64, I64;
-    u8 => u64, U64; u16 => u64, U64; u32 => u64, U64; f32 => f64, F64);
-
-macro_rules! summarize_direct {
-    ($($t:ty),*) => {$(
-        impl Summarize for $t {
-            fn summarize<A: ReadBlock<Self>>(a: &A, opts: &Options) -> Result<Summary, LinalgError> {
-                #[allow(clippy::cast_precision_loss)]
-                real::<$t, _>(a, opts, |v| v as f64)
-            }
-
-            fn summarize_sparse<S: ReadSparseRows<Self>>(
-                a: &S,
-                opts: &Options,
-            ) -> Result<Summary, LinalgError> {
-                #[allow(clippy::cast_precision_loss)]
-                sparse_real(a, opts, |v: $t| v, |v: $t| v as f64)
-            }
-        }
-    )*};
-}
-summarize_direct!(i64, u64, f64);
-
-impl Summarize for Complex<f32> {
-    fn summarize<A: ReadBlock<Self>>(a: &A, opts: &Options) -> Result<Summary, LinalgError> {
-        complex(&Widened::<_, Complex<f32>>::new(a, DType::C128), opts)
-    }
-
-    fn summarize_sparse<S: ReadSparseRows<Self>>(
-        a: &S,
-        opts: &Options,
-    ) -> Result<Summary, LinalgError> {
-        sparse_complex(a, opts, |v| Complex::new(f64::from(v.re), f64::from(v.im)))
-    }
-}
-
-impl Summarize for Complex<f64> {
-    fn summarize<A: ReadBlock<Self>>(a: &A, opts: &Options) -> Result<Summary, LinalgError> {
-        complex(a, opts)
-    }
-
-    fn summarize_sparse<S: ReadSparseRows<Self>>(
-        a: &S,
-        opts: &Options,
-    ) -> Result<Summary, LinalgError> {
-        sparse_complex(a, opts, |v| v)
+    match *v {
+        Value::Int(i) => json!(i),
+        Value::UInt(u) => json!(u),
+        Value::Float(f) => float(f),
+        Value::Complex(c) => json!([float(c.re), float(c.im)]),
+        _ => json!(v.to_string()),
     }
 }
 
@@ -326,7 +111,7 @@ pub(crate) fn measured<R>(
 
 impl RunFacts {
     /// The facts as JSON fields.
-    pub(crate) fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> JsonValue {
         json!({
             "seconds": self.seconds,
             "bytes_read": self.bytes_read,
@@ -337,8 +122,8 @@ impl RunFacts {
     }
 
     /// Adds the facts' fields to the JSON object `j`, a command's report.
-    pub(crate) fn add_to(&self, j: &mut Value) {
-        if let (Value::Object(map), Value::Object(run)) = (j, self.json()) {
+    pub(crate) fn add_to(&self, j: &mut JsonValue) {
+        if let (JsonValue::Object(map), JsonValue::Object(run)) = (j, self.json()) {
             map.extend(run);
         }
     }
@@ -376,23 +161,17 @@ struct Stats<'c> {
 }
 
 impl DenseVisit for Stats<'_> {
-    type Output = (Value, String);
+    type Output = (JsonValue, String);
 
     fn visit<T: Summarize, A: ReadBlock<T>>(self, a: &A) -> CliResult<Self::Output> {
         let shape = a.shape().to_vec();
         let dtype = a.dtype();
         let bytes = (shape.iter().product::<usize>() * dtype.size()) as u64;
-        // The scheduler reports bytes of the widened elements, over every pass.
-        let (wide, passes) = if dtype.kind() == 'c' { (16, 1) } else { (8, 3) };
-        let progress_total = shape.iter().product::<usize>() as u64 * wide * passes;
         let m = AsMatrix::new(a);
-        let (summary, facts) = measured(self.common, progress_total, "stats", |opts| {
-            T::summarize(&m, opts)
-        });
+        let (summary, facts) = measured(self.common, bytes, "stats", |opts| summarize(&m, opts));
         let s = summary.at(Path::new(self.source))?;
-        // Count the bytes of the file read by every pass, not the widened copies.
         let facts = RunFacts {
-            bytes_read: bytes * s.passes,
+            bytes_read: bytes,
             ..facts
         };
         Ok(render(self.source, dtype, &shape, &s, &facts, self.common))
@@ -406,16 +185,17 @@ fn render(
     s: &Summary,
     facts: &RunFacts,
     common: &CommonArgs,
-) -> (Value, String) {
+) -> (JsonValue, String) {
+    let opt = |v: &Option<Value>| v.as_ref().map_or(JsonValue::Null, value_json);
     let mut j = json!({
         "source": source,
         "dtype": dtype.name(),
         "shape": shape,
         "elements": s.count,
-        "sum": s.sum,
-        "min": s.min,
-        "max": s.max,
-        "mean": s.mean,
+        "sum": value_json(&s.sum),
+        "min": opt(&s.min),
+        "max": opt(&s.max),
+        "mean": opt(&s.mean),
         "budget_bytes": common.budget.bytes(),
         "threads": common.par().degree(),
     });
@@ -443,17 +223,13 @@ fn render(
 }
 
 impl SparseVisit for Stats<'_> {
-    type Output = (Value, String);
+    type Output = (JsonValue, String);
 
-    fn visit<T: Summarize>(
-        self,
-        a: &SparseSource<T>,
-        desc: &SparseDesc,
-    ) -> CliResult<Self::Output> {
+    fn visit<T: Summarize>(self, a: &SparseRows<T>, desc: &SparseDesc) -> CliResult<Self::Output> {
         let shape = a.sparse_shape();
         let bytes = (a.nnz() * (std::mem::size_of::<T>() + std::mem::size_of::<usize>())) as u64;
         let (summary, facts) = measured(self.common, bytes, "stats", |opts| {
-            T::summarize_sparse(a, opts)
+            summarize_sparse(a, opts)
         });
         let s = summary.at(Path::new(self.source))?;
         let facts = RunFacts {
