@@ -178,6 +178,36 @@ pub(crate) fn cases() -> Vec<Case> {
             &[],
             gemv_h5_gzip_parallel,
         ),
+        case(
+            "gemv-open-npy",
+            "ooc::open on the .npy, then gemv, 64 MiB budget (the front door, no reader chosen by hand)",
+            Memory,
+            &[Dataset::Dense],
+            true,
+            None,
+            &[],
+            gemv_open_npy,
+        ),
+        case(
+            "gemv-open-h5-contig",
+            "ooc::open on the contiguous HDF5 dataset, then gemv, 64 MiB budget",
+            FileRead,
+            &[Dataset::DenseContig],
+            true,
+            None,
+            &[],
+            gemv_open_h5_contig,
+        ),
+        case(
+            "gemv-open-h5-gzip",
+            "ooc::open on the (100, 10,000) deflate + shuffle dataset, then gemv, 64 MiB budget",
+            FileRead,
+            &[Dataset::DenseGzip],
+            false,
+            None,
+            &[],
+            gemv_open_h5_gzip,
+        ),
     ]
 }
 
@@ -290,4 +320,37 @@ fn gemv_h5_gzip_library(ctx: &Ctx) -> Result<Outcome> {
         let ds = file.dataset("/A")?;
         multiply(ctx, &ds, &x)
     })
+}
+
+/// The budget of the front-door cases: the 64 MiB (less at the quick scale).
+pub(crate) fn open_options(ctx: &Ctx) -> Options {
+    Options::new()
+        .with_par(ctx.par)
+        .with_budget(MemoryBudget::new(ctx.sizes.budget.min(64 << 20)))
+}
+
+/// `gemv(&ooc::open(spec)?, …)` as a user writes it, timed from opening.
+fn through_open(ctx: &Ctx, input: Dataset, inner: &str) -> Result<Outcome> {
+    let x = vector_x(ctx.sizes.gemv[1]);
+    let path = ctx.input(input);
+    ctx.settle(&path)?;
+    let spec = format!("{}{inner}", path.display());
+    timed(ctx.sizes.gemv_bytes(), || {
+        let a = ooc::open::<f32>(&spec)?;
+        let mut y = vec![0.0_f32; ctx.sizes.gemv[0]];
+        gemv(&a, &x, &mut y, &open_options(ctx))?;
+        Ok(sum_f32(&y))
+    })
+}
+
+fn gemv_open_npy(ctx: &Ctx) -> Result<Outcome> {
+    through_open(ctx, Dataset::Dense, "")
+}
+
+fn gemv_open_h5_contig(ctx: &Ctx) -> Result<Outcome> {
+    through_open(ctx, Dataset::DenseContig, ":/A")
+}
+
+fn gemv_open_h5_gzip(ctx: &Ctx) -> Result<Outcome> {
+    through_open(ctx, Dataset::DenseGzip, ":/A")
 }

@@ -162,6 +162,20 @@ pub(crate) fn cases() -> Vec<Case> {
             reference: spmv_reference,
             tolerance: 1e-9,
         },
+        Case {
+            name: "spmv-open-anndata",
+            group: "sparse",
+            about: "ooc::open on the anndata CSR group, then gemv (runs the streamed SpMV), 64 MiB budget",
+            ceiling: Ceiling::FileRead,
+            inputs: &[Dataset::SparseCsr],
+            coldable: true,
+            threads: None,
+            python: &[],
+            same_checksum: true,
+            run: spmv_open_anndata,
+            reference: spmv_reference,
+            tolerance: 1e-9,
+        },
     ]
 }
 
@@ -241,6 +255,22 @@ fn dense_gemv(ctx: &Ctx) -> Result<Outcome> {
     let mut y = vec![0.0; rows];
     timed(rows * cols * 8, || {
         gemv(&a, &x, &mut y, &opts)?;
+        Ok(y.iter().sum())
+    })
+}
+
+/// `gemv(&ooc::open("S.h5ad:/X")?, …)` as a user writes it, timed from opening.
+fn spmv_open_anndata(ctx: &Ctx) -> Result<Outcome> {
+    let path = ctx.input(Dataset::SparseCsr);
+    ctx.settle(&path)?;
+    let bytes = usize::try_from(std::fs::metadata(&path)?.len())?;
+    let [rows, cols] = ctx.sizes.sparse;
+    let x = vector(cols);
+    let spec = format!("{}:/X", path.display());
+    timed(bytes, || {
+        let a = ooc::open::<f64>(&spec)?;
+        let mut y = vec![0.0; rows];
+        ooc_linalg::gemv(&a, &x, &mut y, &crate::dense::open_options(ctx))?;
         Ok(y.iter().sum())
     })
 }
