@@ -172,3 +172,54 @@ proptest! {
 fn bits(v: &[f32]) -> Vec<u32> {
     v.iter().map(|f| f.to_bits()).collect()
 }
+
+/// The facade's sparse rows, from `.npz` archives (in memory) and anndata CSR groups
+/// (streamed), pass the shared sparse reader suite.
+struct Opened {
+    dir: tempfile::TempDir,
+    n: usize,
+    anndata: bool,
+}
+
+impl ooc_core::testing::SparseConformanceFactory for Opened {
+    type Rows<T: ooc_core::Element> = ooc::SparseRows<T>;
+
+    fn create<T: ooc_core::Element>(
+        &mut self,
+        shape: [usize; 2],
+        dense: &[T],
+    ) -> ooc_core::Result<ooc::SparseRows<T>> {
+        let view = ndarray::ArrayView2::from_shape(shape, dense)
+            .map_err(|e| ooc_core::Error::Unsupported(e.to_string()))?;
+        let csr = CsrMatrix::from_dense(&view);
+        self.n += 1;
+        let spec = if self.anndata {
+            let path = self.dir.path().join(format!("m{}.h5ad", self.n));
+            save_anndata(&path, "X", &csr, H5SparseOptions::default())?;
+            format!("{}:/X", path.display())
+        } else {
+            let path = self.dir.path().join(format!("m{}.npz", self.n));
+            save_npz(&path, &csr, false)?;
+            path.display().to_string()
+        };
+        match ooc::open::<T>(&spec) {
+            Ok(Array::Sparse(rows, _)) => Ok(rows),
+            Ok(other) => Err(ooc_core::Error::Unsupported(format!(
+                "{spec} opened as {other:?}"
+            ))),
+            Err(e) => Err(ooc_core::Error::Unsupported(e.to_string())),
+        }
+    }
+}
+
+#[test]
+fn opened_sparse_sources_conform() {
+    for anndata in [false, true] {
+        let mut f = Opened {
+            dir: tempfile::tempdir().unwrap(),
+            n: 0,
+            anndata,
+        };
+        ooc_core::testing::run_sparse_conformance(&mut f);
+    }
+}

@@ -24,7 +24,7 @@
 //! the backend offers them — writes (read back, failures leave data intact) and zero-copy
 //! views (found through [`ReadBlock::as_view`]). Failures panic with the shape, type and region, as tests do.
 
-use crate::block::{ArrayMeta, ReadBlock, ViewBlock, WriteBlock};
+use crate::block::{ArrayMeta, CsrBlock, ReadBlock, ReadSparseRows, ViewBlock, WriteBlock};
 use crate::dtype::Element;
 use crate::error::{Error, Result};
 use crate::memory_backend::MemArray;
@@ -312,5 +312,181 @@ mod tests {
     #[should_panic(expected = "read")]
     fn a_backend_that_corrupts_data_fails_the_suite() {
         check_type::<f32, _>(&mut Lossy);
+    }
+}
+
+/// How the sparse suite makes matrices in the sparse reader under test.
+pub trait SparseConformanceFactory {
+    /// The reader's type for elements `T`.
+    type Rows<T: Element>: ReadSparseRows<T>;
+
+    /// Makes a `shape` matrix whose stored entries are the non-zeros of `dense` (C order),
+    /// row by row in column order.
+    ///
+    /// # Errors
+    /// Whatever the reader reports; the suite fails on any error here.
+    fn create<T: Element>(&mut self, shape: [usize; 2], dense: &[T]) -> Result<Self::Rows<T>>;
+}
+
+/// The sparse reader suite: for every element type and the shapes of the dense suite
+/// (empty, 1 × 1, 1 × n, n × 1, odd sizes, rows with no entries), it checks shape, entry
+/// count and row pointer against the matrix made, every row range (whole, single rows,
+/// random ranges, empty ranges) read into a reused block against the reference, and that
+/// rows outside the matrix are errors, never panics.
+///
+/// ```
+/// use ooc_core::testing::{SparseConformanceFactory, run_sparse_conformance};
+/// use ooc_core::{CsrBlock, Element, ReadSparseRows, Result};
+/// # struct Dense<T> { shape: [usize; 2], data: Vec<T> }
+/// # impl<T: Element> ReadSparseRows<T> for Dense<T> {
+/// #     fn sparse_shape(&self) -> [usize; 2] { self.shape }
+/// #     fn nnz(&self) -> usize { self.data.iter().filter(|&&v| v != T::default()).count() }
+/// #     fn row_offsets(&self) -> Result<Vec<usize>> {
+/// #         let mut o = vec![0];
+/// #         for r in self.data.chunks(self.shape[1].max(1)).take(self.shape[0]) {
+/// #             o.push(o.last().unwrap() + r.iter().filter(|&&v| v != T::default()).count());
+/// #         }
+/// #         o.resize(self.shape[0] + 1, *o.last().unwrap());
+/// #         Ok(o)
+/// #     }
+/// #     fn read_rows(&self, row0: usize, nrows: usize, out: &mut CsrBlock<T>) -> Result<()> {
+/// #         if row0.checked_add(nrows).is_none_or(|end| end > self.shape[0]) {
+/// #             return Err(ooc_core::Error::OutOfBounds { start: vec![row0], shape: vec![nrows], array: vec![self.shape[0]] });
+/// #         }
+/// #         out.clear(); out.row0 = row0; out.indptr.push(0);
+/// #         for r in row0..row0 + nrows {
+/// #             for c in 0..self.shape[1] {
+/// #                 let v = self.data[r * self.shape[1] + c];
+/// #                 if v != T::default() { out.indices.push(c); out.data.push(v); }
+/// #             }
+/// #             out.indptr.push(out.data.len());
+/// #         }
+/// #         Ok(())
+/// #     }
+/// # }
+/// struct Factory;
+/// impl SparseConformanceFactory for Factory {
+///     type Rows<T: Element> = Dense<T>;
+///     fn create<T: Element>(&mut self, shape: [usize; 2], dense: &[T]) -> Result<Dense<T>> {
+///         Ok(Dense { shape, data: dense.to_vec() })
+///     }
+/// }
+/// run_sparse_conformance(&mut Factory);
+/// ```
+///
+/// # Panics
+/// On the first failed check, naming the type, shape and rows.
+pub fn run_sparse_conformance<F: SparseConformanceFactory>(factory: &mut F) {
+    check_sparse_type::<i8, F>(factory);
+    check_sparse_type::<i16, F>(factory);
+    check_sparse_type::<i32, F>(factory);
+    check_sparse_type::<i64, F>(factory);
+    check_sparse_type::<u8, F>(factory);
+    check_sparse_type::<u16, F>(factory);
+    check_sparse_type::<u32, F>(factory);
+    check_sparse_type::<u64, F>(factory);
+    check_sparse_type::<f32, F>(factory);
+    check_sparse_type::<f64, F>(factory);
+    check_sparse_type::<crate::Complex<f32>, F>(factory);
+    check_sparse_type::<crate::Complex<f64>, F>(factory);
+}
+
+/// The sparse checks for one element type.
+///
+/// # Panics
+/// On the first failed check.
+pub fn check_sparse_type<T: Element, F: SparseConformanceFactory>(factory: &mut F) {
+    let shapes: [[usize; 2]; 9] = [
+        [0, 0],
+        [0, 5],
+        [4, 0],
+        [1, 1],
+        [1, 9],
+        [9, 1],
+        [7, 13],
+        [23, 5],
+        [31, 17],
+    ];
+    let mut rng = Lcg(0x5eed);
+    for shape in shapes {
+        let [rows, cols] = shape;
+        // About a third of the entries stored, and every fourth row empty.
+        let dense: Vec<T> = (0..rows * cols)
+            .map(|i| {
+                let (r, c) = (i / cols.max(1), i % cols.max(1));
+                if r % 4 == 3 || (r * 7 + c * 3) % 3 != 0 {
+                    T::default()
+                } else {
+                    T::from_f64(((i % 96) + 1) as f64)
+                }
+            })
+            .collect();
+        let what = format!("{} sparse {shape:?}", T::DTYPE);
+        let m = factory
+            .create(shape, &dense)
+            .unwrap_or_else(|e| panic!("{what}: create failed: {e}"));
+        assert_eq!(m.sparse_shape(), shape, "{what}: shape");
+        let stored: Vec<usize> = (0..rows)
+            .map(|r| {
+                dense[r * cols..(r + 1) * cols]
+                    .iter()
+                    .filter(|&&v| v != T::default())
+                    .count()
+            })
+            .collect();
+        let nnz: usize = stored.iter().sum();
+        assert_eq!(m.nnz(), nnz, "{what}: nnz");
+        let offsets = m
+            .row_offsets()
+            .unwrap_or_else(|e| panic!("{what}: row offsets: {e}"));
+        let mut expected = vec![0];
+        for &k in &stored {
+            expected.push(expected.last().copied().unwrap_or(0) + k);
+        }
+        assert_eq!(offsets, expected, "{what}: row offsets");
+        let mut block = CsrBlock {
+            row0: 99,
+            indptr: vec![7],
+            indices: vec![7],
+            data: vec![T::default()],
+        };
+        let mut ranges = vec![(0, rows), (0, 0), (rows, 0)];
+        ranges.extend((0..rows).map(|r| (r, 1)));
+        for _ in 0..8 {
+            let a = rng.below(rows + 1);
+            let b = rng.below(rows + 1);
+            ranges.push((a.min(b), a.max(b) - a.min(b)));
+        }
+        for (row0, n) in ranges {
+            m.read_rows(row0, n, &mut block)
+                .unwrap_or_else(|e| panic!("{what}: rows {row0}..{}: {e}", row0 + n));
+            let ctx = format!("{what}: rows {row0}..{}", row0 + n);
+            assert_eq!(block.row0, row0, "{ctx}: row0");
+            assert_eq!(block.nrows(), n, "{ctx}: row count");
+            assert_eq!(
+                block.indptr.first().copied(),
+                Some(0),
+                "{ctx}: indptr start"
+            );
+            for (k, r) in (row0..row0 + n).enumerate() {
+                let (lo, hi) = (block.indptr[k], block.indptr[k + 1]);
+                let got: Vec<(usize, T)> = block.indices[lo..hi]
+                    .iter()
+                    .copied()
+                    .zip(block.data[lo..hi].iter().copied())
+                    .collect();
+                let want: Vec<(usize, T)> = (0..cols)
+                    .map(|c| (c, dense[r * cols + c]))
+                    .filter(|&(_, v)| v != T::default())
+                    .collect();
+                assert_eq!(got, want, "{ctx}: row {r}");
+            }
+        }
+        for (row0, n) in [(rows, 1), (rows + 1, 0), (0, rows + 1), (usize::MAX, 2)] {
+            assert!(
+                m.read_rows(row0, n, &mut block).is_err(),
+                "{what}: rows {row0}+{n} outside the matrix must be an error"
+            );
+        }
     }
 }
