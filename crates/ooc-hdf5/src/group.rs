@@ -64,6 +64,12 @@ impl Group {
         &self.file
     }
 
+    /// Path of the file holding the group, as given when it was opened.
+    #[must_use]
+    pub fn file_path(&self) -> &std::path::Path {
+        &self.file.path
+    }
+
     /// The group's absolute path in the file.
     #[must_use]
     pub fn path(&self) -> &str {
