@@ -55,7 +55,7 @@ pub(crate) enum SparseSource<T> {
     /// Held in memory, in CSR form.
     Memory(ooc_sparse::CsrMatrix<T>),
     /// Read from the file as rows are asked for (boxed: its two readers are large).
-    Stream(Box<ooc_sparse::H5CsrRows<T>>),
+    Stream(Box<ooc_anndata::H5CsrRows<T>>),
 }
 
 impl<T: ooc_core::Element> ReadSparseRows<T> for SparseSource<T> {
@@ -125,8 +125,8 @@ pub(crate) fn sparse_desc(spec: &SourceSpec) -> CliResult<SparseDesc> {
             format!("is a .npz archive, so it has no inner path {inner:?}"),
         )),
         (_, Some(inner)) => {
-            let file = hdf5::File::open(path).at(path)?;
-            let info = ooc_sparse::anndata_info(&file, inner).map_err(|e| {
+            let file = ooc_hdf5::File::open(path).at(path)?;
+            let info = ooc_anndata::anndata_info(&file, inner).map_err(|e| {
                 Failure::at(
                     path,
                     format!("{inner} is a group but not an anndata sparse matrix ({e})"),
@@ -152,7 +152,7 @@ pub(crate) fn load_sparse<T: ooc_core::Element>(
     let path = spec.file.as_path();
     match spec.inner.as_deref() {
         None => ooc_sparse::load_npz::<T>(path).at(path),
-        Some(inner) => ooc_sparse::load_anndata::<T>(path, inner).at(path),
+        Some(inner) => ooc_anndata::load_anndata::<T>(path, inner).at(path),
     }
 }
 
@@ -167,7 +167,7 @@ pub(crate) fn with_sparse<V: SparseVisit>(spec: &SourceSpec, visit: V) -> CliRes
         ($t:ty) => {{
             let m = match (desc.storage, spec.inner.as_deref()) {
                 ("anndata", Some(inner)) if desc.format == "csr" => SparseSource::Stream(Box::new(
-                    ooc_sparse::H5CsrRows::<$t>::open_path(path, inner).at(path)?,
+                    ooc_anndata::H5CsrRows::<$t>::open_path(path, inner).at(path)?,
                 )),
                 _ => SparseSource::Memory(load_sparse::<$t>(spec)?.try_into_csr().at(path)?),
             };
