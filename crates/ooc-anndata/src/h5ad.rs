@@ -56,7 +56,7 @@ fn dataframe(root: &Group, name: &str, len: usize) -> Result<()> {
     Ok(())
 }
 
-/// Makes `root` (a file's root group, or a group to hold a nested AnnData) an AnnData
+/// Makes `root` (a file's root group, or a group to hold a nested `AnnData`) an `AnnData`
 /// element of `shape` = `[observations, variables]` that `anndata.read_h5ad` opens:
 /// writes the root's encoding, `obs` and `var` with indices `0`, `1`, ... of those
 /// lengths, and empty `obsm`, `varm`, `obsp`, `varp`, `layers` and `uns`. What exists is

@@ -349,6 +349,8 @@ mod tests {
     }
 
     #[test]
+    // Ends counted from the back (`1..-1`) and empty ranges (`4..2`) are cases under test.
+    #[allow(clippy::reversed_empty_ranges)]
     fn slices_select_as_ndarray_does() {
         let (_dir, f) = file();
         let a = Array3::from_shape_fn((4, 5, 3), |(i, j, k)| (i * 100 + j * 10 + k) as u32);
