@@ -7,7 +7,8 @@
 //! | [`core`] | `ooc-core` | element types, shapes, errors, block traits, budgets, memory measurement |
 //! | `mmap` | `ooc-mmap` | memory-mapped arrays, `.npy` and raw files |
 //! | `hdf5` | `ooc-hdf5` | HDF5 files and datasets, chunk advice, parallel reads |
-//! | `sparse` | `ooc-sparse` | CSR, CSC, COO, BSR, LIL, DOK, DIA; scipy and anndata storage |
+//! | `sparse` | `ooc-sparse` | CSR, CSC, COO, BSR, LIL, DOK, DIA; scipy `.npz` storage |
+//! | `anndata` | `ooc-anndata` | anndata sparse groups and `.h5ad` files (with the `sparse` feature) |
 //! | `linalg` | `ooc-linalg` | the out-of-core block scheduler: GEMV, GEMM, SpMV, maps |
 //!
 //! and the front door of its own: [`open`] takes a path or `FILE.h5:/path/inside` and
@@ -52,6 +53,8 @@ pub use open::{
 };
 
 pub use ndarray;
+#[cfg(feature = "sparse")]
+pub use ooc_anndata as anndata;
 pub use ooc_core as core;
 #[cfg(feature = "hdf5")]
 pub use ooc_hdf5 as hdf5;

@@ -210,8 +210,7 @@ pub fn describe_with(spec: impl AsRef<Path>, opts: &OpenOptions) -> Result<Descr
             let file = ooc_hdf5::File::open(&path).map_err(|e| at(&e))?;
             match file.root().kind_of(inner).map_err(|e| at(&e))? {
                 ooc_hdf5::MemberKind::Group => {
-                    let raw = hdf5::File::open(&path).map_err(|e| at(&e))?;
-                    let info = ooc_sparse::anndata_info(&raw, inner).map_err(|e| {
+                    let info = ooc_anndata::anndata_info(file.root(), inner).map_err(|e| {
                         at(&format!(
                             "{inner} is a group but not an anndata sparse matrix ({e})"
                         ))
@@ -316,7 +315,7 @@ pub enum SparseRows<T> {
     /// Held in memory, in CSR form.
     Memory(ooc_sparse::CsrMatrix<T>),
     /// Streamed from an anndata CSR group.
-    Stream(Box<ooc_sparse::H5CsrRows<T>>),
+    Stream(Box<ooc_anndata::H5CsrRows<T>>),
 }
 
 impl<T: Element> ReadSparseRows<T> for SparseRows<T> {
@@ -432,18 +431,26 @@ pub fn open_with<T: Element>(spec: impl AsRef<Path>, opts: &OpenOptions) -> Resu
                 .map_err(|e| at(&e))?;
             Array::Hdf5(reader)
         }
-        (_, Kind::Sparse { format, storage }) => {
+        (_, Kind::Sparse { format, .. }) => {
             let shape = [desc.shape[0], desc.shape[1]];
-            let rows = match (*storage, inner) {
-                ("anndata", Some(inner)) if format == "csr" => SparseRows::Stream(Box::new(
-                    ooc_sparse::H5CsrRows::<T>::open_path(path, inner).map_err(|e| at(&e))?,
-                )),
-                (_, Some(inner)) => SparseRows::Memory(
-                    ooc_sparse::load_anndata::<T>(path, inner)
-                        .and_then(ooc_sparse::AnySparse::try_into_csr)
-                        .map_err(|e| at(&e))?,
-                ),
-                (_, None) => SparseRows::Memory(
+            let rows = match inner {
+                Some(inner) => {
+                    let file = ooc_hdf5::File::open(path).map_err(|e| at(&e))?;
+                    if format == "csr" {
+                        SparseRows::Stream(Box::new(
+                            ooc_anndata::H5CsrRows::<T>::open(file.root(), inner)
+                                .map_err(|e| at(&e))?,
+                        ))
+                    } else {
+                        SparseRows::Memory(
+                            ooc_anndata::read_anndata::<T>(file.root(), inner)
+                                .map_err(|e| at(&e))?
+                                .try_into_csr()
+                                .map_err(|e| at(&e))?,
+                        )
+                    }
+                }
+                None => SparseRows::Memory(
                     ooc_sparse::load_npz::<T>(path)
                         .and_then(ooc_sparse::AnySparse::try_into_csr)
                         .map_err(|e| at(&e))?,

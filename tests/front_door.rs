@@ -9,9 +9,10 @@ mod common;
 use ndarray::{Array1, Array2};
 use ooc::Array;
 use ooc::hdf5::{File, ReadPath};
+use ooc_anndata::{H5SparseOptions, save_anndata};
 use ooc_core::{ArrayMeta, MemoryBudget, Par, ReadBlock, ReadSparseRows};
 use ooc_linalg::{Options, gemv, spmv};
-use ooc_sparse::{CsrMatrix, H5SparseOptions, SparseMatrix, random_csr, save_anndata, save_npz};
+use ooc_sparse::{CsrMatrix, SparseMatrix, random_csr, save_npz};
 use proptest::prelude::*;
 
 #[allow(clippy::cast_precision_loss)]

@@ -6,9 +6,10 @@
 mod common;
 
 use ndarray::{Array1, Array2};
+use ooc_anndata::{H5CsrRows, H5SparseOptions, save_anndata};
 use ooc_core::{Par, ReadSparseRows};
 use ooc_linalg::spmv;
-use ooc_sparse::{CsrMatrix, H5CsrRows, H5SparseOptions, random_csr, save_anndata};
+use ooc_sparse::{CsrMatrix, random_csr};
 
 #[allow(clippy::cast_precision_loss)]
 fn vector(n: usize) -> Vec<f64> {

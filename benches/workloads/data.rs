@@ -184,7 +184,12 @@ impl Dataset {
             Dataset::SparseCsr => {
                 let _ = std::fs::remove_file(&tmp);
                 let csr = crate::sparse::matrix_of(&sizes, ooc_core::Par::All)?;
-                ooc_sparse::save_anndata(&tmp, "X", &csr, ooc_sparse::H5SparseOptions::default())?;
+                ooc_anndata::save_anndata(
+                    &tmp,
+                    "X",
+                    &csr,
+                    ooc_anndata::H5SparseOptions::default(),
+                )?;
                 std::fs::File::open(&tmp)?.sync_all()?;
             }
         }

@@ -4,9 +4,7 @@
 
 use ooc_core::{MemArray, MemoryBudget, Par};
 use ooc_linalg::{Options, gemv, spmv};
-use ooc_sparse::{
-    CooMatrix, CscMatrix, CsrMatrix, DokMatrix, H5CsrRows, LilMatrix, SparseMatrix, random_csr,
-};
+use ooc_sparse::{CooMatrix, CscMatrix, CsrMatrix, DokMatrix, LilMatrix, SparseMatrix, random_csr};
 
 use crate::cases::{Case, Ceiling};
 use crate::data::{Dataset, Result};
@@ -189,7 +187,7 @@ fn spmv_h5_streamed(ctx: &Ctx) -> Result<Outcome> {
         .with_par(ctx.par)
         .with_budget(MemoryBudget::new(ctx.sizes.budget));
     timed(bytes, || {
-        let a = H5CsrRows::<f64>::open_path(&path, "X")?;
+        let a = ooc_anndata::H5CsrRows::<f64>::open_path(&path, "X")?;
         let mut y = vec![0.0; rows];
         spmv(&a, &x, &mut y, &opts)?;
         Ok(y.iter().sum())

@@ -2,11 +2,9 @@
 //! counts them) and `gemv` (SpMV), checked against values computed here from the entries
 //! the test stored.
 
+use ooc::anndata::{H5SparseOptions, load_anndata, save_anndata};
 use ooc::mmap::{MmapArray, Mode};
-use ooc::sparse::{
-    CooMatrix, CsrMatrix, H5SparseOptions, SparseMatrix, load_anndata, load_npz, save_anndata,
-    save_npz,
-};
+use ooc::sparse::{CooMatrix, CsrMatrix, SparseMatrix, load_npz, save_npz};
 
 use crate::common::write_npy;
 use crate::support::{Python, arg, fails, file_names, json, ok, value};
@@ -396,4 +394,22 @@ fn anndata_reads_what_ooc_wrote() {
          print(type(x).__name__, x.dtype, x.shape == m.shape, abs(x - m).sum() == 0)\n",
     );
     assert_eq!(out.trim(), "csr_matrix float32 True True");
+    // The new .h5ad file opens as an AnnData (issue #21), and a layer added to it later
+    // shows up with the skeleton kept.
+    py.run("import numpy as np, scipy.sparse as sp\n\
+         sp.save_npz('l.npz', sp.random(40, 25, density=0.1, format='csc', dtype=np.float32, random_state=6))\n",
+    );
+    ok(&[
+        "convert",
+        &arg(&py.dir().join("l.npz")),
+        &format!("{}:/layers/counts", py.dir().join("a.h5ad").display()),
+    ]);
+    let out = py.run(
+        "import anndata, numpy as np, scipy.sparse as sp\n\
+         a = anndata.read_h5ad('a.h5ad')\n\
+         m = sp.load_npz('m.npz')\n\
+         l = sp.load_npz('l.npz')\n\
+         print(a.shape, list(a.obs_names[:3]), abs(a.X - m).sum() == 0, abs(a.layers['counts'] - l).sum() == 0)\n",
+    );
+    assert_eq!(out.trim(), "(40, 25) ['0', '1', '2'] True True");
 }

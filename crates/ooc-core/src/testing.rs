@@ -259,62 +259,6 @@ impl<T: Element> MemArray<T> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    struct InMemory;
-    impl ConformanceFactory for InMemory {
-        type Array<T: Element> = MemArray<T>;
-        fn create<T: Element>(&mut self, shape: &[usize], data: &[T]) -> Result<MemArray<T>> {
-            MemArray::from_vec(shape.to_vec(), data.to_vec())
-        }
-        fn writable<T: Element>(a: &mut MemArray<T>) -> Option<&mut dyn WriteBlock<T>> {
-            Some(a)
-        }
-    }
-
-    #[test]
-    fn in_memory_backend_conforms() {
-        run_conformance(&mut InMemory);
-    }
-
-    /// A backend that silently drops writes must be caught.
-    struct Forgetful;
-    impl ConformanceFactory for Forgetful {
-        type Array<T: Element> = MemArray<T>;
-        fn create<T: Element>(&mut self, shape: &[usize], data: &[T]) -> Result<MemArray<T>> {
-            MemArray::from_vec(shape.to_vec(), data.to_vec())
-        }
-        fn writable<T: Element>(_: &mut MemArray<T>) -> Option<&mut dyn WriteBlock<T>> {
-            None
-        }
-    }
-
-    #[test]
-    fn read_only_backends_run_the_read_checks() {
-        run_conformance(&mut Forgetful);
-    }
-
-    struct Lossy;
-    impl ConformanceFactory for Lossy {
-        type Array<T: Element> = MemArray<T>;
-        fn create<T: Element>(&mut self, shape: &[usize], data: &[T]) -> Result<MemArray<T>> {
-            let mut d = data.to_vec();
-            if let Some(last) = d.last_mut() {
-                *last = T::from_f64(99.0);
-            }
-            MemArray::from_vec(shape.to_vec(), d)
-        }
-    }
-
-    #[test]
-    #[should_panic(expected = "read")]
-    fn a_backend_that_corrupts_data_fails_the_suite() {
-        check_type::<f32, _>(&mut Lossy);
-    }
-}
-
 /// How the sparse suite makes matrices in the sparse reader under test.
 pub trait SparseConformanceFactory {
     /// The reader's type for elements `T`.
@@ -488,5 +432,61 @@ pub fn check_sparse_type<T: Element, F: SparseConformanceFactory>(factory: &mut 
                 "{what}: rows {row0}+{n} outside the matrix must be an error"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct InMemory;
+    impl ConformanceFactory for InMemory {
+        type Array<T: Element> = MemArray<T>;
+        fn create<T: Element>(&mut self, shape: &[usize], data: &[T]) -> Result<MemArray<T>> {
+            MemArray::from_vec(shape.to_vec(), data.to_vec())
+        }
+        fn writable<T: Element>(a: &mut MemArray<T>) -> Option<&mut dyn WriteBlock<T>> {
+            Some(a)
+        }
+    }
+
+    #[test]
+    fn in_memory_backend_conforms() {
+        run_conformance(&mut InMemory);
+    }
+
+    /// A backend that silently drops writes must be caught.
+    struct Forgetful;
+    impl ConformanceFactory for Forgetful {
+        type Array<T: Element> = MemArray<T>;
+        fn create<T: Element>(&mut self, shape: &[usize], data: &[T]) -> Result<MemArray<T>> {
+            MemArray::from_vec(shape.to_vec(), data.to_vec())
+        }
+        fn writable<T: Element>(_: &mut MemArray<T>) -> Option<&mut dyn WriteBlock<T>> {
+            None
+        }
+    }
+
+    #[test]
+    fn read_only_backends_run_the_read_checks() {
+        run_conformance(&mut Forgetful);
+    }
+
+    struct Lossy;
+    impl ConformanceFactory for Lossy {
+        type Array<T: Element> = MemArray<T>;
+        fn create<T: Element>(&mut self, shape: &[usize], data: &[T]) -> Result<MemArray<T>> {
+            let mut d = data.to_vec();
+            if let Some(last) = d.last_mut() {
+                *last = T::from_f64(99.0);
+            }
+            MemArray::from_vec(shape.to_vec(), d)
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "read")]
+    fn a_backend_that_corrupts_data_fails_the_suite() {
+        check_type::<f32, _>(&mut Lossy);
     }
 }

@@ -113,7 +113,7 @@ attr_from!(
     Vec<String> => |v| AttrValue::StringArray(v),
 );
 
-fn to_vlen(name: &str, s: &str) -> Result<VarLenUnicode> {
+pub(crate) fn to_vlen(name: &str, s: &str) -> Result<VarLenUnicode> {
     s.parse::<VarLenUnicode>()
         .map_err(|_| Error::AttributeType {
             name: name.to_owned(),
@@ -193,6 +193,17 @@ pub(crate) fn read(loc: &hdf5::Location, owner: &str, name: &str) -> Result<Attr
     let attr = loc.attr(name).context(ctx)?;
     let desc = attr.dtype().and_then(|t| t.to_descriptor()).context(ctx)?;
     let scalar = attr.is_scalar();
+    if let Some(read) = strings_of(&attr, &desc) {
+        return read
+            .map(|mut all| {
+                if scalar && all.len() == 1 {
+                    AttrValue::String(all.swap_remove(0))
+                } else {
+                    AttrValue::StringArray(all)
+                }
+            })
+            .context(ctx);
+    }
     let value = match desc {
         TypeDescriptor::Integer(_) if scalar => attr.read_scalar::<i64>().map(AttrValue::Int),
         TypeDescriptor::Integer(_) => attr.read_raw::<i64>().map(AttrValue::IntArray),
@@ -200,18 +211,6 @@ pub(crate) fn read(loc: &hdf5::Location, owner: &str, name: &str) -> Result<Attr
         TypeDescriptor::Unsigned(_) => attr.read_raw::<u64>().map(AttrValue::UIntArray),
         TypeDescriptor::Float(_) if scalar => attr.read_scalar::<f64>().map(AttrValue::Float),
         TypeDescriptor::Float(_) => attr.read_raw::<f64>().map(AttrValue::FloatArray),
-        TypeDescriptor::VarLenUnicode => attr
-            .read_raw::<VarLenUnicode>()
-            .map(|v| strings(scalar, v.iter().map(VarLenUnicode::as_str))),
-        TypeDescriptor::VarLenAscii => attr
-            .read_raw::<VarLenAscii>()
-            .map(|v| strings(scalar, v.iter().map(VarLenAscii::as_str))),
-        TypeDescriptor::FixedAscii(n) if n <= 4096 => attr
-            .read_raw::<FixedAscii<4096>>()
-            .map(|v| strings(scalar, v.iter().map(FixedAscii::as_str))),
-        TypeDescriptor::FixedUnicode(n) if n <= 4096 => attr
-            .read_raw::<FixedUnicode<4096>>()
-            .map(|v| strings(scalar, v.iter().map(FixedUnicode::as_str))),
         other => {
             return Err(Error::UnsupportedType {
                 path: format!("{owner} attribute {name:?}"),
@@ -222,13 +221,30 @@ pub(crate) fn read(loc: &hdf5::Location, owner: &str, name: &str) -> Result<Attr
     value.context(ctx)
 }
 
-fn strings<'a>(scalar: bool, items: impl Iterator<Item = &'a str>) -> AttrValue {
-    let mut all: Vec<String> = items.map(str::to_owned).collect();
-    if scalar && all.len() == 1 {
-        AttrValue::String(all.swap_remove(0))
-    } else {
-        AttrValue::StringArray(all)
+/// The strings an attribute or dataset holds, in any stored string form (variable- or
+/// fixed-length, UTF-8 or ASCII), in C order; `None` when `desc` is not a string type.
+pub(crate) fn strings_of(
+    c: &hdf5::Container,
+    desc: &TypeDescriptor,
+) -> Option<hdf5::Result<Vec<String>>> {
+    fn owned<'a>(items: impl Iterator<Item = &'a str>) -> Vec<String> {
+        items.map(str::to_owned).collect()
     }
+    Some(match *desc {
+        TypeDescriptor::VarLenUnicode => c
+            .read_raw::<VarLenUnicode>()
+            .map(|v| owned(v.iter().map(VarLenUnicode::as_str))),
+        TypeDescriptor::VarLenAscii => c
+            .read_raw::<VarLenAscii>()
+            .map(|v| owned(v.iter().map(VarLenAscii::as_str))),
+        TypeDescriptor::FixedAscii(n) if n <= 4096 => c
+            .read_raw::<FixedAscii<4096>>()
+            .map(|v| owned(v.iter().map(FixedAscii::as_str))),
+        TypeDescriptor::FixedUnicode(n) if n <= 4096 => c
+            .read_raw::<FixedUnicode<4096>>()
+            .map(|v| owned(v.iter().map(FixedUnicode::as_str))),
+        _ => return None,
+    })
 }
 
 /// The error for an attribute read as the wrong kind.

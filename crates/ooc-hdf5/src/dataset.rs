@@ -17,7 +17,7 @@ use crate::advice::{AccessPattern, ChunkAdvice, check_chunk};
 use crate::attr::{self, AttrValue};
 use crate::error::{Context, Error, Result};
 use crate::file::FileInfo;
-use crate::group::{Group, MemberKind, parent_of};
+use crate::group::{Group, parent_of};
 use crate::raw::{self, Id, MAX_RANK};
 use crate::types;
 
@@ -273,8 +273,9 @@ impl<T: Element> DatasetBuilder<T> {
     /// Creates the dataset.
     ///
     /// # Errors
-    /// [`Error::ReadOnly`]; [`Error::InvalidPath`]; [`Error::NotFound`] for a missing
-    /// parent group (unless [`DatasetBuilder::create_parents`]); [`Error::Core`] with
+    /// [`Error::ReadOnly`]; [`Error::InvalidPath`]; [`Error::MissingParent`] for a missing
+    /// parent group (unless [`DatasetBuilder::create_parents`]); [`Error::WrongKind`]
+    /// when the parent is a dataset; [`Error::Core`] with
     /// [`ooc_core::Error::InvalidChunkShape`] for a chunk shape of the wrong rank, with a
     /// zero, or larger than a fixed-size dimension (as h5py refuses);
     /// [`Error::InvalidDataset`] for other inconsistent settings; [`Error::Library`] when
@@ -290,17 +291,10 @@ impl<T: Element> DatasetBuilder<T> {
         if self.parents {
             self.group.create_group_all(parent)?;
         } else {
-            match self.group.kind_of(parent)? {
-                MemberKind::Group => {}
-                found => {
-                    return Err(Error::WrongKind {
-                        file: self.group.file_info().name(),
-                        path: parent.to_owned(),
-                        expected: "group",
-                        found: found.name(),
-                    });
-                }
-            }
+            self.group.expect_parent(
+                &abs,
+                "DatasetBuilder::create_parents creates missing parents",
+            )?;
         }
         let file_name = self.group.file_info().name();
         let ctx = || format!("{file_name}: create dataset {abs}");
@@ -478,7 +472,7 @@ impl Dataset {
         self.file.name()
     }
 
-    fn check_type<T: Element>(&self) -> Result<()> {
+    pub(crate) fn check_type<T: Element>(&self) -> Result<()> {
         if T::DTYPE == self.dtype {
             Ok(())
         } else {
@@ -532,13 +526,30 @@ impl Dataset {
     }
 
     fn transfer(&self, region: &Region, buf: *mut std::ffi::c_void, write: bool) -> Result<()> {
+        self.transfer_strided(region, None, buf, write)
+    }
+
+    /// Reads (or writes) the hyperslab whose first element is `region.start`, with
+    /// `region.shape` elements per dimension taken every `stride` elements (1 if `None`).
+    pub(crate) fn transfer_strided(
+        &self,
+        region: &Region,
+        stride: Option<&[usize]>,
+        buf: *mut std::ffi::c_void,
+        write: bool,
+    ) -> Result<()> {
         let id = self.inner.id();
         let mem_type = self.mem_type.id();
         let rank = self.shape.len();
         let (start, count) = raw::hyperslab(region);
+        let mut steps = [1_u64; MAX_RANK];
+        for (d, &s) in stride.unwrap_or(&[]).iter().enumerate().take(MAX_RANK) {
+            steps[d] = s as u64;
+        }
         // Safety of the calls below: the ids are valid while this function runs;
         // `start`/`count` hold `rank` entries; `buf` holds `region.len()` elements of the
-        // memory type (checked by the callers) and is only read when `write` is set.
+        // memory type (checked by the callers) and is only read when `write` is set; the
+        // strided selection stays inside the dataset (checked by the callers).
         raw::locked(|| -> hdf5::Result<()> {
             // SAFETY: `id` is an open dataset.
             let fs = Id::new(unsafe { H5Dget_space(id) }, H5Sclose)?;
@@ -552,7 +563,7 @@ impl Dataset {
                         fs.id(),
                         H5S_SELECT_SET,
                         start.as_ptr(),
-                        std::ptr::null(),
+                        steps.as_ptr(),
                         count.as_ptr(),
                         std::ptr::null(),
                     )

@@ -87,6 +87,71 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A group or dataset whose parent group does not exist.
+    #[error("{file}: cannot create {path}: parent group {parent} does not exist ({hint})")]
+    MissingParent {
+        /// The file.
+        file: String,
+        /// The path of the object to create.
+        path: String,
+        /// The first missing group on the way.
+        parent: String,
+        /// The call that creates missing parents.
+        hint: &'static str,
+    },
+    /// [`File::close`](crate::File::close) while groups or datasets of the file are alive.
+    #[error(
+        "cannot close {path}: {objects} of its groups or datasets are still open (drop them first; the file stays open until they are dropped)"
+    )]
+    StillOpen {
+        /// The file.
+        path: String,
+        /// How many groups, datasets and named types of it are still open.
+        objects: usize,
+    },
+    /// An integer read as an index that is negative or does not fit in `usize`.
+    #[error("{path}: value {value} at {at:?} is negative or too large for an index")]
+    IndexValue {
+        /// The dataset.
+        path: String,
+        /// The element's coordinates in the dataset.
+        at: Vec<usize>,
+        /// The value as stored.
+        value: i128,
+    },
+    /// An array type whose number of dimensions is not the dataset's.
+    #[error(
+        "{path}: a dataset of shape {shape:?} cannot be read as an array of {requested} dimensions"
+    )]
+    DimensionMismatch {
+        /// The dataset.
+        path: String,
+        /// The dataset's shape.
+        shape: Vec<usize>,
+        /// The number of dimensions of the array type asked for.
+        requested: usize,
+    },
+    /// An array whose shape is not the dataset's (or the selection's).
+    #[error("{path}: an array of shape {array:?} does not match the dataset's shape {dataset:?}")]
+    ShapeMismatch {
+        /// The dataset.
+        path: String,
+        /// The dataset's shape.
+        dataset: Vec<usize>,
+        /// The array's shape.
+        array: Vec<usize>,
+    },
+    /// A slice that does not select from the dataset: another number of dimensions, an
+    /// index or bound out of range, a zero step.
+    #[error("{path}: invalid selection from shape {shape:?}: {reason}")]
+    InvalidSelection {
+        /// The dataset.
+        path: String,
+        /// The dataset's shape.
+        shape: Vec<usize>,
+        /// What is wrong, with the values involved.
+        reason: String,
+    },
     /// An operating-system I/O error, with what was being done.
     #[error("{context}: {source}")]
     Io {

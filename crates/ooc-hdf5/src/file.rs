@@ -225,16 +225,61 @@ impl File {
             .context(|| format!("flush {}", self.root.file_info().name()))
     }
 
-    /// Flushes and closes the file. Datasets and groups still open keep it open until
-    /// they are dropped; dropping a `File` without `close` also flushes.
+    /// Flushes and closes the file, or refuses while groups or datasets opened from it
+    /// (or clones of its root group) are alive: they would keep the file open, and
+    /// locked against other processes, after a `close` that said it succeeded. h5py
+    /// closes the file anyway and invalidates such handles; ooc keeps every handle
+    /// valid, so it reports them instead. On refusal this `File` handle is released all
+    /// the same (after the flush) and the library closes the file when the last of those
+    /// objects is dropped. Dropping a `File` without `close` also flushes.
+    ///
+    /// ```
+    /// use ooc_hdf5::{Error, File};
+    /// let dir = tempfile::tempdir()?;
+    /// let file = File::create(dir.path().join("c.h5"))?;
+    /// let ds = file.create_dataset("x", &[1.0_f32, 2.0][..])?;
+    /// let err = file.close().unwrap_err();
+    /// assert!(matches!(err, Error::StillOpen { objects: 1, .. }));
+    /// drop(ds); // now the file is closed
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
-    /// [`Error::Library`] when the final flush fails.
+    /// [`Error::StillOpen`] naming how many objects are still open; [`Error::Library`]
+    /// when the final flush fails.
     pub fn close(self) -> Result<()> {
         if self.is_writable() {
             self.flush()?;
         }
-        Ok(())
+        match self.open_objects() {
+            0 => Ok(()),
+            objects => Err(Error::StillOpen {
+                path: self.root.file_info().name(),
+                objects,
+            }),
+        }
+    }
+
+    /// Groups, datasets and named types opened through this file, besides its own root
+    /// group, counting each extra reference to the root group as one more.
+    fn open_objects(&self) -> usize {
+        use hdf5_sys::h5f::{
+            H5F_OBJ_ATTR, H5F_OBJ_DATASET, H5F_OBJ_DATATYPE, H5F_OBJ_GROUP, H5F_OBJ_LOCAL,
+            H5Fget_obj_count,
+        };
+        let kinds =
+            H5F_OBJ_DATASET | H5F_OBJ_GROUP | H5F_OBJ_DATATYPE | H5F_OBJ_ATTR | H5F_OBJ_LOCAL;
+        raw::locked(|| {
+            // SAFETY: both ids are open for as long as `self` lives.
+            let (ids, root_refs) = unsafe {
+                (
+                    H5Fget_obj_count(self.inner.id(), kinds),
+                    hdf5_sys::h5i::H5Iget_ref(self.root.inner().id()),
+                )
+            };
+            let others = usize::try_from(ids).unwrap_or(0).saturating_sub(1);
+            others + usize::try_from(root_refs).unwrap_or(1).saturating_sub(1)
+        })
     }
 }
 

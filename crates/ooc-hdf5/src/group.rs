@@ -10,6 +10,7 @@ use crate::attr::{self, AttrValue};
 use crate::dataset::{Dataset, DatasetBuilder};
 use crate::error::{Context, Error, Result};
 use crate::file::FileInfo;
+use crate::types;
 
 /// What kind of object a group member is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -61,6 +62,12 @@ impl Group {
 
     pub(crate) fn file_info(&self) -> &Arc<FileInfo> {
         &self.file
+    }
+
+    /// Path of the file holding the group, as given when it was opened.
+    #[must_use]
+    pub fn file_path(&self) -> &std::path::Path {
+        &self.file.path
     }
 
     /// The group's absolute path in the file.
@@ -186,17 +193,44 @@ impl Group {
         Ok(Group::from_parts(inner, Arc::clone(&self.file), abs))
     }
 
-    /// Creates a group at `path`; its parent must exist.
+    /// Creates a group at `path`; its parent must exist. Unlike h5py, which creates
+    /// missing intermediate groups, a missing parent is an error that names
+    /// [`Group::create_group_all`], the call that creates them.
     ///
     /// # Errors
-    /// [`Error::ReadOnly`]; [`Error::NotFound`] for a missing parent; [`Error::Library`]
-    /// when something already exists there.
+    /// [`Error::ReadOnly`]; [`Error::MissingParent`] for a missing parent;
+    /// [`Error::WrongKind`] when the parent is a dataset; [`Error::Library`] when
+    /// something already exists there.
     pub fn create_group(&self, path: &str) -> Result<Group> {
         self.require_writable()?;
         let abs = self.resolve(path)?;
-        let parent = parent_of(&abs);
-        self.expect_kind(parent, MemberKind::Group)?;
+        self.expect_parent(&abs, "Group::create_group_all creates missing parents")?;
         self.child_group(self.inner.create_group(&abs), "create", abs)
+    }
+
+    /// Checks that the parent of `abs` is a group, naming the first missing group on
+    /// the way and `hint` when it is absent.
+    pub(crate) fn expect_parent(&self, abs: &str, hint: &'static str) -> Result<()> {
+        let parent = parent_of(abs);
+        match self.expect_kind(parent, MemberKind::Group) {
+            Err(Error::NotFound { .. }) => {
+                let mut missing = String::new();
+                for part in parent.split('/').filter(|p| !p.is_empty()) {
+                    missing.push('/');
+                    missing.push_str(part);
+                    if !self.inner.link_exists(&missing) {
+                        break;
+                    }
+                }
+                Err(Error::MissingParent {
+                    file: self.file.name(),
+                    path: abs.to_owned(),
+                    parent: missing,
+                    hint,
+                })
+            }
+            other => other,
+        }
     }
 
     /// Creates the group at `path` and any missing parents (`mkdir -p`); existing groups
@@ -270,6 +304,145 @@ impl Group {
     /// Starts describing a new dataset of `T` at `path` (see [`DatasetBuilder`]).
     pub fn new_dataset<T: Element>(&self, path: &str) -> DatasetBuilder<T> {
         DatasetBuilder::new(self.clone(), path)
+    }
+
+    /// Creates a dataset at `path` holding `data` (a slice, an ndarray array or view of
+    /// any dimension), with the data's shape, stored contiguously: h5py's
+    /// `create_dataset(path, data=...)`. For chunks or compression use
+    /// [`Group::new_dataset`] and [`DatasetBuilder::create_with_data`].
+    ///
+    /// ```
+    /// use ndarray::{Array2, array};
+    /// use ooc_hdf5::File;
+    /// let dir = tempfile::tempdir()?;
+    /// let file = File::create(dir.path().join("a.h5"))?;
+    /// let a = array![[1.0_f64, 2.0, 3.0], [4.0, 5.0, 6.0]];
+    /// let ds = file.create_dataset("a", &a)?;
+    /// assert_eq!(ds.shape(), &[2, 3]);
+    /// file.create_dataset("v", &[1_u8, 2, 3][..])?;
+    /// let back: Array2<f64> = ds.read_array()?;
+    /// assert_eq!(back, a);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`DatasetBuilder::create_with_data`].
+    pub fn create_dataset<'a, T, D>(
+        &self,
+        path: &str,
+        data: impl ndarray::AsArray<'a, T, D>,
+    ) -> Result<Dataset>
+    where
+        T: Element + 'a,
+        D: ndarray::Dimension,
+    {
+        self.new_dataset::<T>(path).create_with_data(data)
+    }
+
+    /// Creates a one-dimensional dataset of variable-length UTF-8 strings at `path`
+    /// holding `values`, as h5py stores a list of `str` (`h5py.string_dtype()`). Its
+    /// attributes are set with [`Group::set_attr_at`]; the parent group must exist.
+    ///
+    /// ```
+    /// use ooc_hdf5::File;
+    /// let dir = tempfile::tempdir()?;
+    /// let file = File::create(dir.path().join("s.h5"))?;
+    /// file.create_strings("names", &["a", "bc"])?;
+    /// file.set_attr_at("names", "kind", "labels")?;
+    /// assert_eq!(file.read_strings("names")?, ["a", "bc"]);
+    /// assert_eq!(file.attr_at("names", "kind")?.as_str(), Some("labels"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::ReadOnly`]; [`Error::InvalidPath`]; [`Error::MissingParent`];
+    /// [`Error::AttributeType`] for a string with a NUL byte; [`Error::Library`] when
+    /// something exists at `path` or the library refuses.
+    pub fn create_strings<S: AsRef<str>>(&self, path: &str, values: &[S]) -> Result<()> {
+        self.require_writable()?;
+        let abs = self.resolve(path)?;
+        if abs == "/" {
+            return Err(Error::InvalidPath(path.to_owned()));
+        }
+        self.expect_parent(&abs, "Group::create_group_all creates missing parents")?;
+        let values = values
+            .iter()
+            .map(|s| attr::to_vlen(&abs, s.as_ref()))
+            .collect::<Result<Vec<_>>>()?;
+        self.inner
+            .new_dataset_builder()
+            .with_data(values.as_slice())
+            .create(abs.as_str())
+            .map(drop)
+            .context(|| format!("{}: create string dataset {abs}", self.file.name()))
+    }
+
+    /// Reads the string dataset at `path` (variable-length or fixed-length, UTF-8 or
+    /// ASCII) as a list in C order.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`Error::WrongKind`] when a group is there;
+    /// [`Error::UnsupportedType`] when it does not hold strings; [`Error::Library`].
+    pub fn read_strings(&self, path: &str) -> Result<Vec<String>> {
+        let abs = self.resolve(path)?;
+        self.expect_kind(&abs, MemberKind::Dataset)?;
+        let ctx = || format!("{}: read strings {abs}", self.file.name());
+        let ds = self.inner.dataset(&abs).context(ctx)?;
+        let desc = ds.dtype().and_then(|t| t.to_descriptor()).context(ctx)?;
+        match attr::strings_of(&ds, &desc) {
+            Some(read) => read.context(ctx),
+            None => Err(Error::UnsupportedType {
+                path: abs.clone(),
+                found: format!("{} (not strings)", types::describe(&desc)),
+            }),
+        }
+    }
+
+    /// Writes (or replaces) attribute `name` of the group or dataset at `path` (h5py's
+    /// `f[path].attrs[name] = value`); reaches objects, such as string datasets, that
+    /// cannot be opened as a [`Dataset`].
+    ///
+    /// # Errors
+    /// [`Error::ReadOnly`]; [`Error::NotFound`]; [`Error::WrongKind`] for a named type;
+    /// [`Error::Library`].
+    pub fn set_attr_at(&self, path: &str, name: &str, value: impl Into<AttrValue>) -> Result<()> {
+        self.require_writable()?;
+        let (loc, abs) = self.location(path)?;
+        attr::write(&loc, &abs, name, &value.into())
+    }
+
+    /// Reads attribute `name` of the group or dataset at `path`.
+    ///
+    /// # Errors
+    /// As [`Group::attr`], and [`Error::NotFound`] or [`Error::WrongKind`] for `path`.
+    pub fn attr_at(&self, path: &str, name: &str) -> Result<AttrValue> {
+        let (loc, abs) = self.location(path)?;
+        attr::read(&loc, &abs, name)
+    }
+
+    /// The library's handle of the group or dataset at `path`, and its absolute path.
+    fn location(&self, path: &str) -> Result<(hdf5::Location, String)> {
+        let abs = self.resolve(path)?;
+        let ctx = || format!("{}: open {abs}", self.file.name());
+        let loc = match self.kind_of(&abs)? {
+            MemberKind::Group => {
+                let g: hdf5::Group = self.inner.group(&abs).context(ctx)?;
+                hdf5::Location::clone(&g)
+            }
+            MemberKind::Dataset => {
+                let ds: hdf5::Dataset = self.inner.dataset(&abs).context(ctx)?;
+                hdf5::Location::clone(&ds)
+            }
+            found => {
+                return Err(Error::WrongKind {
+                    file: self.file.name(),
+                    path: abs,
+                    expected: "group or dataset",
+                    found: found.name(),
+                });
+            }
+        };
+        Ok((loc, abs))
     }
 
     pub(crate) fn inner(&self) -> &hdf5::Group {

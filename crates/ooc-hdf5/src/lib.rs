@@ -9,6 +9,10 @@
 //!   to its root [`Group`]: groups by path, [`Member`] listings, attributes ([`AttrValue`]).
 //! - [`DatasetBuilder`] and [`Dataset`]: element type, shape, chunks, maximum shape,
 //!   deflate, shuffle, fill value; hyperslab reads and writes; [`Dataset::describe`];
+//!   ndarray in and out ([`Dataset::read_array`], [`Dataset::read_slice`] with `s![]`,
+//!   [`Dataset::write_array`], [`Group::create_dataset`] from an array); integer datasets
+//!   as checked `usize` indices ([`Dataset::read_indices`]); string datasets
+//!   ([`Group::create_strings`]);
 //!   [`RowWriter`] for row-by-row filling of chunked datasets (whole chunks, written
 //!   directly when the library need not convert or filter them).
 //! - [`ChunkAdvice`]: chunk shapes for an [`AccessPattern`], [`ChunkWarning`]s.
@@ -29,6 +33,7 @@
 //! ```
 
 mod advice;
+mod array;
 mod attr;
 mod blocks;
 mod dataset;
@@ -38,6 +43,7 @@ mod encode;
 mod error;
 mod file;
 mod group;
+mod index;
 mod parallel;
 mod raw;
 mod rows;
@@ -53,6 +59,7 @@ pub use decode::decode_chunk;
 pub use error::{Error, Result};
 pub use file::{ChunkCache, File, Mode};
 pub use group::{Group, Member, MemberKind};
+pub use ndarray;
 pub use ooc_core::{ArrayMeta, ReadBlock, Region, WriteBlock};
 pub use parallel::{
     ChunkEntry, DEFAULT_INDEX_BUDGET, MAX_INDEXED_CHUNKS, ParallelReader, ReadPath, read_chunk,

@@ -13,6 +13,7 @@ use std::fs::File as StdFile;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
+use ndarray::{ArrayView1, AsArray};
 use ooc_core::{Element, Region};
 
 use crate::dataset::Dataset;
@@ -72,6 +73,8 @@ pub struct RowWriter<'a, T: Element> {
     spill: Option<StdFile>,
     /// Read-back tile of a spilled band.
     tile: Vec<u8>,
+    /// A row pushed as a strided view, gathered.
+    gathered: Vec<T>,
 }
 
 impl Dataset {
@@ -156,6 +159,7 @@ impl Dataset {
             direct,
             spill: None,
             tile: Vec::new(),
+            gathered: Vec::new(),
         })
     }
 }
@@ -177,13 +181,46 @@ impl<T: Element> RowWriter<'_, T> {
         self.row_len * T::DTYPE.size()
     }
 
-    /// Appends one row.
+    /// Appends one row: a slice, or any one-dimensional ndarray array or view (a view
+    /// with strides, such as a matrix column, is gathered into a buffer the writer keeps).
+    ///
+    /// ```
+    /// use ndarray::Array2;
+    /// use ooc_hdf5::File;
+    /// let dir = tempfile::tempdir()?;
+    /// let file = File::create(dir.path().join("cols.h5"))?;
+    /// let a = Array2::from_shape_fn((3, 4), |(i, j)| (i * 4 + j) as f64);
+    /// let mut ds = file.new_dataset::<f64>("t").shape([4, 3]).create()?;
+    /// let mut rows = ds.row_writer::<f64>(0)?;
+    /// for column in a.columns() {
+    ///     rows.push(column)?;
+    /// }
+    /// rows.finish()?;
+    /// assert_eq!(ds.read_array::<f64, ndarray::Ix2>()?, a.t());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// [`ooc_core::Error::BufferLength`] when `row` is not one row long;
     /// [`ooc_core::Error::OutOfBounds`] past the last row; [`Error::Io`] when the spill
     /// file cannot be written; library errors when a band is written.
-    pub fn push(&mut self, row: &[T]) -> Result<()> {
+    pub fn push<'r>(&mut self, row: impl AsArray<'r, T>) -> Result<()>
+    where
+        T: 'r,
+    {
+        let row: ArrayView1<'r, T> = row.into();
+        if let Some(contiguous) = row.as_slice() {
+            return self.push_slice(contiguous);
+        }
+        let mut gathered = std::mem::take(&mut self.gathered);
+        gathered.clear();
+        gathered.extend(row.iter().copied());
+        let result = self.push_slice(&gathered);
+        self.gathered = gathered;
+        result
+    }
+
+    fn push_slice(&mut self, row: &[T]) -> Result<()> {
         if row.len() != self.row_len {
             return Err(Error::Core(ooc_core::Error::BufferLength {
                 expected: self.row_len,

@@ -102,7 +102,7 @@ fn missing_paths_and_wrong_kinds() {
     }
     assert!(matches!(
         f.new_dataset::<i32>("/missing/parent").shape([1]).create(),
-        Err(Error::NotFound { .. })
+        Err(Error::MissingParent { parent, .. }) if parent == "/missing"
     ));
     assert!(matches!(
         f.new_dataset::<i32>("/g/d").shape([1]).create(),

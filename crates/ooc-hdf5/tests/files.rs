@@ -55,7 +55,7 @@ fn groups_by_path_and_members_with_kinds() {
     let f = File::create(dir.path().join("g.h5")).unwrap();
     assert!(matches!(
         f.create_group("/a/b"),
-        Err(Error::NotFound { .. })
+        Err(Error::MissingParent { hint, .. }) if hint.contains("create_group_all")
     ));
     let b = f.create_group_all("/a/b").unwrap();
     assert_eq!(b.path(), "/a/b");

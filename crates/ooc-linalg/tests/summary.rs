@@ -37,7 +37,7 @@ proptest! {
             (Just(r), Just(c), prop::collection::vec(prop_oneof![Just(0_i8), any::<i8>()], r * c))
         }),
         threads in 1_usize..3,
-        budget in prop::sample::select(vec![512_usize, 4096, 1 << 20]),
+        budget in prop::sample::select(vec![2048_usize, 4096, 1 << 20]),
     ) {
         let opts = Options::new().with_par(Par::threads(threads)).with_budget(MemoryBudget::new(budget));
         let a = MemArray::from_vec(vec![rows, cols], values.clone()).unwrap();

@@ -80,8 +80,21 @@ pub(crate) fn validate_compressed<I: Idx>(
 }
 
 /// Checks a row (or column) pointer: `major + 1` entries, starting at 0, never
-/// decreasing, ending at `nnz`.
-pub(crate) fn validate_indptr(major: usize, indptr: &[usize], nnz: usize) -> Result<()> {
+/// decreasing, ending at `nnz`. Readers of stored matrices call it before trusting a
+/// pointer they read.
+///
+/// ```
+/// use ooc_sparse::{SparseError, validate_indptr};
+/// validate_indptr(2, &[0, 1, 3], 3)?;
+/// assert!(matches!(validate_indptr(2, &[0, 2, 1], 1), Err(SparseError::IndptrNotMonotone { pos: 2, .. })));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// [`SparseError::IndptrLength`], [`SparseError::IndptrStart`],
+/// [`SparseError::IndptrNotMonotone`] or [`SparseError::IndptrEnd`] naming the values;
+/// [`SparseError::ShapeOverflow`] when `major + 1` overflows.
+pub fn validate_indptr(major: usize, indptr: &[usize], nnz: usize) -> Result<()> {
     let expected = major.checked_add(1).ok_or(SparseError::ShapeOverflow {
         rows: major,
         cols: 0,
@@ -367,15 +380,19 @@ pub(crate) fn check_spmv<T>(shape: [usize; 2], x: &[T], y: &[T]) -> Result<()> {
     Ok(())
 }
 
-/// Checks that rows `row0..row0 + nrows` lie inside a matrix of `shape`.
+/// Checks that rows `row0..row0 + nrows` lie inside a matrix of `shape`, as
+/// [`ooc_core::ReadSparseRows::read_rows`] implementations must.
+///
+/// ```
+/// use ooc_sparse::check_row_range;
+/// check_row_range([3, 4], 1, 2)?;
+/// assert!(check_row_range([3, 4], 2, 2).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// # Errors
 /// [`ooc_core::Error::OutOfBounds`] naming the requested rows and the shape.
-pub(crate) fn check_row_range(
-    shape: [usize; 2],
-    row0: usize,
-    nrows: usize,
-) -> ooc_core::Result<()> {
+pub fn check_row_range(shape: [usize; 2], row0: usize, nrows: usize) -> ooc_core::Result<()> {
     if row0.checked_add(nrows).is_none_or(|end| end > shape[0]) {
         return Err(ooc_core::Error::OutOfBounds {
             start: vec![row0, 0],

@@ -1,5 +1,5 @@
 //! [`SparseError`]: everything that can go wrong in `ooc-sparse`, from structurally invalid
-//! matrices to unreadable `.npz` archives and HDF5 groups.
+//! matrices to unreadable `.npz` archives.
 
 use ooc_core::DType;
 
@@ -183,15 +183,6 @@ pub enum SparseError {
         /// The OS error.
         #[source]
         source: std::io::Error,
-    },
-    /// The HDF5 library reported an error.
-    #[error("{context}: hdf5: {source}")]
-    Hdf5 {
-        /// What was being done, naming the file and group.
-        context: String,
-        /// The library's error.
-        #[source]
-        source: hdf5::Error,
     },
     /// Drawing or encoding a spy plot failed.
     #[error("spy plot {path}: {reason}")]

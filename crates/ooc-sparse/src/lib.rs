@@ -1,5 +1,6 @@
 //! The seven sparse formats (CSR, CSC, COO, BSR, LIL, DOK, DIA), random generation,
-//! conversions, SpMV, and on-disk storage compatible with scipy (`.npz`) and anndata (HDF5).
+//! conversions, SpMV, and `.npz` storage compatible with scipy (anndata storage in HDF5 is
+//! the `ooc-anndata` crate).
 //!
 //! Every format implements [`SparseMatrix`] (shape, stored entries, CSR and dense forms,
 //! SpMV) and [`ooc_core::Footprint`] (its true size); CSR is the hub every format converts
@@ -17,7 +18,6 @@
 //! ```
 
 mod alloc;
-mod anndata;
 mod bsr;
 mod coo;
 mod csc;
@@ -38,14 +38,10 @@ mod sprs_interop;
 pub use sprs;
 mod spy;
 
-pub use anndata::{
-    ANNDATA_ENCODING_VERSION, AnnDataInfo, AnnDataMatrix, H5CsrRows, H5SparseOptions, anndata_info,
-    load_anndata, read_anndata, save_anndata, write_anndata,
-};
 pub use bsr::BsrMatrix;
 pub use coo::CooMatrix;
 pub use csc::CscMatrix;
-pub use csr::CsrMatrix;
+pub use csr::{CsrMatrix, check_row_range, validate_indptr};
 pub use dense_rows::DenseNonzeros;
 pub use dia::{DIA_DEFAULT_LIMIT, DiaMatrix};
 pub use dok::{DokMatrix, PositionHasher, PositionMap};

@@ -9,10 +9,11 @@ use std::path::Path;
 
 use clap::Args;
 use ooc::source::{Chunks, DestSpec};
+use ooc_anndata::{AnnDataMatrix, H5SparseOptions};
 use ooc_core::{AsMatrix, Element, ReadBlock, Region, WriteBlock, dispatch_dtype};
 use ooc_hdf5::{AccessPattern, ChunkAdvice};
 use ooc_mmap::{MmapArray, RawLayout};
-use ooc_sparse::{AnySparse, H5SparseOptions, NpzMatrix, SparseMatrix};
+use ooc_sparse::{AnySparse, NpzMatrix, SparseMatrix};
 use serde_json::json;
 
 use crate::dest::Destination;
@@ -181,6 +182,20 @@ impl DenseVisit for DenseConvert<'_> {
     }
 }
 
+/// Whether a sparse matrix written as `inner` of a new `file` gets the skeleton that
+/// `anndata.read_h5ad` needs: an `.h5ad` file, the matrix as `X` or a layer (anndata
+/// refuses other top-level names).
+fn is_h5ad_matrix(file: &Path, inner: &str) -> bool {
+    let h5ad = file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("h5ad"));
+    let name = inner.trim_start_matches('/');
+    h5ad && (name == "X"
+        || name
+            .strip_prefix("layers/")
+            .is_some_and(|layer| !layer.is_empty() && !layer.contains('/')))
+}
+
 /// Converts the sparse matrix `spec` names to a `.npz` archive or an anndata group, in
 /// memory (`ooc-sparse` reads and writes these whole).
 fn sparse<T: Element>(
@@ -220,7 +235,8 @@ fn sparse<T: Element>(
             (result.at(p).map(|()| d), facts)
         }
         DestSpec::Hdf5 { file, inner } => {
-            let (d, _) = hdf5_destination(file, args.write.force)?;
+            let (d, existed) = hdf5_destination(file, args.write.force)?;
+            let skeleton = !existed && is_h5ad_matrix(file, inner);
             let chunk = match (&args.chunks, args.deflate) {
                 (Some(Chunks::Shape(c)), _) if c.len() == 1 => Some(c[0]),
                 (Some(Chunks::Shape(c)), _) => {
@@ -235,12 +251,26 @@ fn sparse<T: Element>(
                 chunk,
                 deflate: args.deflate,
             };
-            let (result, facts) = measured(common, bytes, "convert", |_| match &m {
-                AnySparse::Csc(x) => ooc_sparse::save_anndata(d.temp_path(), inner, x, opts),
-                other => {
-                    let csr = other.try_to_csr()?;
-                    ooc_sparse::save_anndata(d.temp_path(), inner, &csr, opts)
+            let (result, facts) = measured(common, bytes, "convert", |_| {
+                let csr;
+                let matrix: AnnDataMatrix<'_, T> = match &m {
+                    AnySparse::Csc(x) => x.into(),
+                    other => {
+                        csr = other.try_to_csr()?;
+                        (&csr).into()
+                    }
+                };
+                let h5 = if existed {
+                    ooc_hdf5::File::open_rw(d.temp_path())
+                } else {
+                    ooc_hdf5::File::create(d.temp_path())
+                }?;
+                ooc_anndata::write_anndata(&h5, inner, matrix, opts)?;
+                if skeleton {
+                    // A new .h5ad file holding only the matrix is not one anndata opens.
+                    ooc_anndata::write_h5ad_skeleton(&h5, [rows, cols])?;
                 }
+                h5.close().map_err(ooc_anndata::AnnDataError::from)
             });
             (result.at(file).map(|()| d), facts)
         }

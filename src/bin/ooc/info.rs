@@ -198,11 +198,9 @@ fn attrs(
 
 fn hdf5(path: &Path) -> CliResult<Facts> {
     let file = ooc_hdf5::File::open(path).at(path)?;
-    let raw = hdf5::File::open(path).at(path)?;
     let mut tree = Tree {
         objects: Vec::new(),
         text: format!("{}: HDF5\n", path.display()),
-        raw,
     };
     tree.walk(&file, "/", path)?;
     let json = json!({
@@ -221,9 +219,6 @@ fn hdf5(path: &Path) -> CliResult<Facts> {
 struct Tree {
     objects: Vec<Value>,
     text: String,
-    /// The same file through the library's own handle, which `ooc-sparse` reads
-    /// anndata groups from.
-    raw: hdf5::File,
 }
 
 impl Tree {
@@ -232,7 +227,7 @@ impl Tree {
         let (attrs_json, attrs_text) = attrs(group.attr_names().at(path)?, |n| group.attr(n));
         // An anndata sparse group is shown as the matrix it holds (its datasets follow).
         let sparse = (group_path != "/")
-            .then(|| ooc_sparse::anndata_info(&self.raw, group_path).ok())
+            .then(|| ooc_anndata::anndata_info(file, group_path).ok())
             .flatten();
         if let Some(m) = sparse {
             self.text.push_str(&format!(

@@ -76,7 +76,7 @@ pub(crate) fn load_sparse<T: ooc_core::Element>(
     let path = spec.file.as_path();
     match spec.inner.as_deref() {
         None => ooc_sparse::load_npz::<T>(path).at(path),
-        Some(inner) => ooc_sparse::load_anndata::<T>(path, inner).at(path),
+        Some(inner) => ooc_anndata::load_anndata::<T>(path, inner).at(path),
     }
 }
 
