@@ -380,7 +380,8 @@ mod tests {
             if let Some(lock) = held.take() {
                 let err = result.as_ref().err().map(ToString::to_string);
                 assert!(
-                    err.as_deref().is_some_and(|e| e.contains("unable to lock file")),
+                    err.as_deref()
+                        .is_some_and(|e| e.contains("unable to lock file")),
                     "the first attempt must meet the lock, got {err:?}"
                 );
                 drop(lock);
@@ -388,7 +389,11 @@ mod tests {
             result
         })
         .unwrap();
-        assert_eq!(attempts.get(), 2, "one failed attempt, then one that succeeds");
+        assert_eq!(
+            attempts.get(),
+            2,
+            "one failed attempt, then one that succeeds"
+        );
         drop(inner);
         let file = File::open(&path).unwrap();
         assert!(!file.is_writable());

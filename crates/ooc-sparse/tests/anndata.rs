@@ -3,6 +3,9 @@
 //! storage option; `H5CsrRows` streams the same rows as the in-memory matrix; h5py and
 //! anndata read what we write (when `OOC_PYTHON` is set); malformed groups are typed errors.
 
+#[path = "../../../tests/interop_common/mod.rs"]
+mod interop_common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -420,10 +423,9 @@ fn read_npy<T: Element>(path: &Path) -> Array2<T> {
 
 #[test]
 fn h5py_and_anndata_read_what_we_write() {
-    let Ok(py) = std::env::var("OOC_PYTHON") else {
-        eprintln!(
-            "SKIPPED: h5py/anndata interop test: OOC_PYTHON not set (cargo xtask test sets it)"
-        );
+    let Some(py) =
+        interop_common::python("ooc-sparse::anndata::h5py_and_anndata_read_what_we_write")
+    else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
