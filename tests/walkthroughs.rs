@@ -3,8 +3,9 @@
 //! (or with a recomputation), and the HDF5 one's products match their f64 reference
 //! exactly.
 //!
-//! The examples are the binaries cargo builds beside this test's own folder with every
-//! `cargo test` not limited to some targets (`cargo xtask test` passes `--all-targets`).
+//! The examples are the programs cargo builds beside this test's own folder with
+//! `cargo build --examples` (which `cargo xtask test` runs first) and with a `cargo test`
+//! given no target options (`--all-targets` builds them as test harnesses only).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,8 +19,8 @@ fn example(name: &str) -> PathBuf {
         .expect("test binaries live in target/<profile>/deps")
         .join("examples")
         .join(name);
-    let rebuild = "run the tests with `cargo test --all-targets` (as `cargo xtask test` does), \
-                   or `cargo build --examples` first";
+    let rebuild = "build the examples first with `cargo build --examples` (as `cargo xtask \
+                   test` does)";
     let built = std::fs::metadata(&path)
         .and_then(|m| m.modified())
         .unwrap_or_else(|e| panic!("{} is not built ({e}): {rebuild}", path.display()));

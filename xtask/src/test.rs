@@ -21,6 +21,9 @@ fn run_all(python: Option<&Path>, check_log: &Path) -> Result {
         "-D",
         "warnings",
     ]))?;
+    // `--all-targets` builds the examples as test harnesses only; `tests/walkthroughs.rs`
+    // runs them as the programs they are.
+    crate::run(cargo().args(["build", "--workspace", "--examples"]))?;
     let mut test = cargo();
     test.args(["test", "--workspace", "--all-targets", "--no-fail-fast"]);
     // Modest property-test case counts keep the whole run within minutes.
