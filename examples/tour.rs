@@ -7,7 +7,10 @@
 //! ```text
 //! cargo run --release --example tour                    # quick sizes, seconds
 //! cargo run --release --example tour -- --scale notebook  # the notebook's sizes (≈ 2 GB disk)
+//! cargo run --example tour -- --scale tiny                # a second, as the tests run it
 //! ```
+//!
+//! Lines ending in `: true` are checks (`tests/walkthroughs.rs` holds the tiny run to them).
 
 use std::time::Instant;
 
@@ -42,26 +45,29 @@ fn step<R>(what: &str, f: impl FnOnce() -> Result<R>) -> Result<R> {
 
 fn main() -> Result {
     let args: Vec<String> = std::env::args().collect();
-    let notebook = match args.iter().position(|a| a == "--scale") {
+    let scale = match args.iter().position(|a| a == "--scale") {
         Some(i) => match args.get(i + 1).map(String::as_str) {
-            Some("notebook") => true,
-            Some("quick") => false,
-            other => return Err(format!("--scale expects quick or notebook, got {other:?}").into()),
+            Some(s @ ("notebook" | "quick" | "tiny")) => s,
+            other => {
+                return Err(
+                    format!("--scale expects quick, notebook or tiny, got {other:?}").into(),
+                );
+            }
         },
-        None => false,
+        None => "quick",
     };
-    let div = if notebook { 1 } else { 10 };
+    let div = match scale {
+        "notebook" => 1,
+        "quick" => 10,
+        _ => 1000,
+    };
     let (fill_rows, fill_cols) = (100, 1_000_000 / div);
     let (rows, cols) = (1000, 100_000 / div);
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("target")
         .join("tour");
     std::fs::create_dir_all(&dir)?;
-    println!(
-        "ooc tour at {} scale; files go to {}",
-        if notebook { "notebook" } else { "quick" },
-        dir.display()
-    );
+    println!("ooc tour at {scale} scale; files go to {}", dir.display());
     let base: Vec<f32> = (0..fill_cols).map(|j| (j % 1000) as f32 * 0.001).collect();
 
     // 1. numpy.memmap: create, fill row by row, flush.
@@ -185,6 +191,18 @@ fn main() -> Result {
         &y[..3],
         y.deep_size()
     );
+    // Against a recomputation in f64 from the rule that filled A, within the worst-case
+    // rounding of an f32 sum of `cols` terms.
+    let same = y.iter().enumerate().all(|(r, &yr)| {
+        let (mut sum, mut magnitude) = (0.0_f64, 0.0_f64);
+        for (j, &xj) in x.iter().enumerate() {
+            let term = f64::from(((r * cols + j) % 997) as f32 / 997.0) * f64::from(xj);
+            sum += term;
+            magnitude += term.abs();
+        }
+        (f64::from(yr) - sum).abs() <= cols as f64 * f64::from(f32::EPSILON) * magnitude
+    });
+    println!("    y matches a recomputation from the matrix's rule: {same}");
 
     // 5. Sparse: random generation, conversions, true sizes, SpMV, the spy plot.
     let a = step(
@@ -209,6 +227,12 @@ fn main() -> Result {
         let mut y = vec![0.0; rows];
         a.spmv(&xs, &mut y, Par::All)?;
         println!("    sum(y) = {:.4}", y.iter().sum::<f64>());
+        let same = dense.rows().into_iter().zip(&y).all(|(row, &yr)| {
+            let sum: f64 = row.iter().zip(&xs).map(|(a, x)| a * x).sum();
+            let magnitude: f64 = row.iter().zip(&xs).map(|(a, x)| (a * x).abs()).sum();
+            (yr - sum).abs() <= cols as f64 * f64::EPSILON * magnitude
+        });
+        println!("    SpMV matches the dense product: {same}");
         Ok(())
     })?;
     let spy = dir.join("spy.png");

@@ -312,113 +312,184 @@ fn conv_source(dir: &Path) -> Vec<f32> {
     data
 }
 
+/// The destinations the conversions write, in turn.
+#[derive(Debug, Clone, Copy)]
+enum ConvDest {
+    Npy,
+    Raw,
+    NewHdf5,
+    ExistingHdf5,
+}
+
+const CONV_DESTS: [ConvDest; 4] = [
+    ConvDest::Npy,
+    ConvDest::Raw,
+    ConvDest::NewHdf5,
+    ConvDest::ExistingHdf5,
+];
+
+/// Prepares `dir` (the source, an existing HDF5 file) and starts `ooc convert` to `dest`.
+fn start_conversion(dir: &Path, dest: ConvDest) -> (std::process::Child, Vec<f32>) {
+    let data = conv_source(dir);
+    let f = File::create(dir.join("existing.h5")).unwrap();
+    common::write_dataset(&f, "/kept", &[4, 4], &[7.0_f32; 16], |b| b);
+    drop(f);
+    let target = match dest {
+        ConvDest::Npy => dir.join("out.npy").display().to_string(),
+        ConvDest::Raw => dir.join("out.raw").display().to_string(),
+        ConvDest::NewHdf5 => format!("{}:/g/x", dir.join("new.h5").display()),
+        ConvDest::ExistingHdf5 => format!("{}:/g/x", dir.join("existing.h5").display()),
+    };
+    let hdf5 = matches!(dest, ConvDest::NewHdf5 | ConvDest::ExistingHdf5);
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_ooc"))
+        .args(["convert", "--budget", "256KiB", "--threads", "1"])
+        .arg(dir.join("src.npy"))
+        .arg(&target)
+        .args(if hdf5 {
+            &["--chunks", "64,256", "--deflate", "1"][..]
+        } else {
+            &[][..]
+        })
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    (child, data)
+}
+
+/// Checks what a conversion to `dest` left in `dir`: the destination absent or complete,
+/// the existing HDF5 file's other dataset intact. Returns whether it is complete.
+fn check_conversion(dir: &Path, dest: ConvDest, data: &[f32]) -> bool {
+    let existing = File::open(dir.join("existing.h5")).unwrap();
+    assert_eq!(
+        existing
+            .dataset("/kept")
+            .unwrap()
+            .read_vec::<f32>()
+            .unwrap(),
+        [7.0_f32; 16]
+    );
+    match dest {
+        ConvDest::Npy => {
+            let p = dir.join("out.npy");
+            p.exists()
+                .then(|| {
+                    let a = MmapArray::<f32>::open_npy(&p, Mode::ReadOnly).unwrap();
+                    assert_eq!(a.as_slice(), data, "out.npy is not complete");
+                })
+                .is_some()
+        }
+        ConvDest::Raw => {
+            let p = dir.join("out.raw");
+            p.exists()
+                .then(|| {
+                    let bytes = std::fs::read(&p).unwrap();
+                    let want: Vec<u8> = data.iter().flat_map(|v| v.to_ne_bytes()).collect();
+                    assert!(bytes == want, "out.raw is not complete");
+                })
+                .is_some()
+        }
+        ConvDest::NewHdf5 => {
+            let p = dir.join("new.h5");
+            p.exists()
+                .then(|| {
+                    let f = File::open(&p).unwrap();
+                    assert_eq!(f.dataset("/g/x").unwrap().read_vec::<f32>().unwrap(), data);
+                })
+                .is_some()
+        }
+        ConvDest::ExistingHdf5 => existing
+            .contains("/g/x")
+            .then(|| {
+                let x = existing.dataset("/g/x").unwrap().read_vec::<f32>().unwrap();
+                assert_eq!(x, data);
+            })
+            .is_some(),
+    }
+}
+
+/// The temporary files (`.ooc-*`) in `dir`.
+fn conversion_temporaries(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".ooc-"))
+        .count()
+}
+
 /// `ooc convert` killed at random points: the destination is absent or complete (a
 /// temporary `.ooc-*` file may remain beside it: SIGKILL leaves no chance to remove it),
 /// and an existing HDF5 file being added to keeps its other datasets.
+///
+/// Kill times are drawn from the measured duration of an unkilled run of the same
+/// conversion, and the test insists that kills landed mid-write — while the temporary file
+/// existed, which `SIGKILL` leaves behind — running more conversions (up to six times as
+/// many) until at least one did for every destination: a run whose kills all came too
+/// early or too late checks nothing.
 #[test]
 fn conversions_killed_at_random_points_leave_no_partial_destination() {
     let mut rng = Rng::from_env("conversions_killed_at_random_points");
-    let ooc = env!("CARGO_BIN_EXE_ooc");
     let iterations = crash_iterations();
-    let (mut absent, mut complete, mut leftovers) = (0, 0, 0);
-    let mut typical = Duration::from_millis(200);
-    for i in 0..iterations {
-        let dir = tempfile::tempdir().unwrap();
-        let data = conv_source(dir.path());
-        let existing = dir.path().join("existing.h5");
-        {
-            let f = File::create(&existing).unwrap();
-            common::write_dataset(&f, "/kept", &[4, 4], &[7.0_f32; 16], |b| b);
-        }
-        let (dest, check): (String, &dyn Fn(&Path) -> bool) = match i % 4 {
-            0 => (
-                dir.path().join("out.npy").display().to_string(),
-                &|d: &Path| {
-                    let p = d.join("out.npy");
-                    p.exists()
-                        .then(|| {
-                            let a = MmapArray::<f32>::open_npy(&p, Mode::ReadOnly).unwrap();
-                            assert_eq!(a.as_slice(), data.as_slice(), "out.npy is not complete");
-                        })
-                        .is_some()
-                },
-            ),
-            1 => (
-                dir.path().join("out.raw").display().to_string(),
-                &|d: &Path| {
-                    let p = d.join("out.raw");
-                    p.exists()
-                        .then(|| {
-                            let bytes = std::fs::read(&p).unwrap();
-                            let want: Vec<u8> = data.iter().flat_map(|v| v.to_ne_bytes()).collect();
-                            assert!(bytes == want, "out.raw is not complete");
-                        })
-                        .is_some()
-                },
-            ),
-            2 => (
-                format!("{}:/g/x", dir.path().join("new.h5").display()),
-                &|d: &Path| {
-                    let p = d.join("new.h5");
-                    p.exists()
-                        .then(|| {
-                            let f = File::open(&p).unwrap();
-                            assert_eq!(f.dataset("/g/x").unwrap().read_vec::<f32>().unwrap(), data);
-                        })
-                        .is_some()
-                },
-            ),
-            _ => (format!("{}:/g/x", existing.display()), &|_: &Path| {
-                let f = File::open(&existing).unwrap();
-                assert_eq!(
-                    f.dataset("/kept").unwrap().read_vec::<f32>().unwrap(),
-                    [7.0_f32; 16]
-                );
-                f.contains("/g/x")
-                    .then(|| {
-                        assert_eq!(f.dataset("/g/x").unwrap().read_vec::<f32>().unwrap(), data);
-                    })
-                    .is_some()
-            }),
-        };
-        let start = std::time::Instant::now();
-        let child = std::process::Command::new(ooc)
-            .args(["convert", "--budget", "256KiB", "--threads", "1"])
-            .arg(dir.path().join("src.npy"))
-            .arg(&dest)
-            .args(if i % 4 >= 2 {
-                &["--chunks", "64,256", "--deflate", "1"][..]
-            } else {
-                &[][..]
-            })
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let limit = u64::try_from(typical.as_millis()).unwrap_or(1000) * 5 / 4;
-        std::thread::sleep(Duration::from_millis(rng.range(0, limit.max(2))));
-        let status = kill(child);
-        if status.code() == Some(0) {
-            typical = typical.max(start.elapsed());
-        } else {
+    // How long each conversion takes when nobody kills it (its result is checked too).
+    let durations: Vec<Duration> = CONV_DESTS
+        .iter()
+        .map(|&dest| {
+            let dir = tempfile::tempdir().unwrap();
+            let (mut child, data) = start_conversion(dir.path(), dest);
+            let start = std::time::Instant::now();
+            let status = child.wait().unwrap();
+            let took = start.elapsed();
             assert!(
-                status.code().is_none(),
-                "convert failed by itself: {status:?}"
+                status.success(),
+                "{dest:?}: unkilled conversion failed: {status:?}"
             );
-        }
-        if check(dir.path()) {
+            assert!(
+                check_conversion(dir.path(), dest, &data),
+                "{dest:?}: no output"
+            );
+            assert_eq!(conversion_temporaries(dir.path()), 0);
+            took
+        })
+        .collect();
+    let (mut absent, mut complete, mut leftovers) = (0, 0, 0);
+    let mut mid_write = [0_usize; CONV_DESTS.len()];
+    let mut runs = 0;
+    while runs < iterations
+        || (mid_write.contains(&0) && runs < iterations.max(CONV_DESTS.len()) * 6)
+    {
+        let k = runs % CONV_DESTS.len();
+        let dest = CONV_DESTS[k];
+        runs += 1;
+        let dir = tempfile::tempdir().unwrap();
+        let (child, data) = start_conversion(dir.path(), dest);
+        let limit = u64::try_from(durations[k].as_micros()).unwrap_or(u64::MAX);
+        std::thread::sleep(Duration::from_micros(rng.range(0, limit.max(2))));
+        let status = kill(child);
+        assert!(
+            status.success() || status.code().is_none(),
+            "{dest:?}: convert failed by itself: {status:?}"
+        );
+        if check_conversion(dir.path(), dest, &data) {
             complete += 1;
         } else {
             absent += 1;
         }
-        leftovers += std::fs::read_dir(dir.path())
-            .unwrap()
-            .flatten()
-            .filter(|e| e.file_name().to_string_lossy().starts_with(".ooc-"))
-            .count();
+        let left = conversion_temporaries(dir.path());
+        leftovers += left;
+        if status.code().is_none() && left > 0 {
+            mid_write[k] += 1;
+        }
     }
     println!(
-        "{iterations} conversions killed: {absent} destinations absent, {complete} complete, \
-         none partial; {leftovers} temporary file(s) left beside them"
+        "{runs} conversions killed at up to their unkilled durations {durations:?}: \
+         {absent} destinations absent, {complete} complete, none partial; \
+         {leftovers} temporary file(s) left beside them; kills mid-write per destination \
+         {mid_write:?}"
     );
+    for (dest, n) in CONV_DESTS.iter().zip(mid_write) {
+        assert!(
+            n > 0,
+            "no kill landed while a conversion to {dest:?} was writing in {runs} runs"
+        );
+    }
 }

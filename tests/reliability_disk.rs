@@ -4,10 +4,13 @@
 //!
 //! Each scenario runs in a child process (this binary again, see `reliability_common`) on a
 //! small filesystem: a 4 MiB tmpfs in a private mount namespace when the test may mount one
-//! (root), and always also under `RLIMIT_FSIZE` with `SIGXFSZ` ignored. Nothing here ever
-//! fills the real disk, and the limits never leak into other tests.
+//! (root; elsewhere the tmpfs variant is counted as skipped), and always also under
+//! `RLIMIT_FSIZE` with `SIGXFSZ` ignored by the harness. That the `ooc` binary needs no
+//! such help is checked separately, under the limit with `SIGXFSZ` at its default action.
+//! Nothing here ever fills the real disk, and the limits never leak into other tests.
 
 mod common;
+mod interop_common;
 mod reliability_common;
 
 use std::path::Path;
@@ -15,10 +18,32 @@ use std::path::Path;
 use common::write_dataset;
 use ooc_hdf5::File;
 use ooc_mmap::{MmapArray, MmapError, Mode, RawLayout};
-use reliability_common::{SmallFs, on_small_fs, role, run_child, self_command, tmpfs_available};
+use reliability_common::{
+    SmallFs, file_size_limit_at_default_action, on_small_fs, role, run_child, self_command,
+    tmpfs_available,
+};
 
 /// Size of the small filesystem (tmpfs) or the per-file size limit.
 const SMALL: u64 = 4 << 20;
+
+/// The ways the OS words a write that does not fit in the child's small filesystem of
+/// role `role`: the tmpfs is full (`ENOSPC`), or the file size limit is reached (`EFBIG`).
+fn out_of_space_words(role: &str) -> [&'static str; 2] {
+    if role == "tmpfs" {
+        ["No space left on device", "ENOSPC"]
+    } else {
+        ["File too large", "EFBIG"]
+    }
+}
+
+/// Asserts that `message` names the OS error of `role`'s small filesystem.
+fn assert_names_out_of_space(message: &str, role: &str) {
+    let words = out_of_space_words(role);
+    assert!(
+        words.iter().any(|w| message.contains(w)),
+        "[{role}] {message:?} names neither of {words:?}"
+    );
+}
 
 /// Runs `test` in a child on each small filesystem this machine can give it; in the
 /// file-size-limit variant (real directory) `check` then re-reads the results from this
@@ -34,7 +59,10 @@ fn on_each_small_fs_of(test: &str, tmpfs_bytes: u64, check: impl Fn(&Path)) {
     if tmpfs_available() {
         kinds.push(SmallFs::Tmpfs);
     } else {
-        println!("{test}: tmpfs cannot be mounted here (needs root): RLIMIT_FSIZE variant only");
+        interop_common::skipped(
+            &format!("reliability_disk::{test} [Tmpfs]"),
+            "tmpfs cannot be mounted here (needs root): RLIMIT_FSIZE variant only",
+        );
     }
     for kind in kinds {
         let dir = tempfile::tempdir().unwrap();
@@ -203,7 +231,7 @@ fn check_kept(path: &Path) {
 #[test]
 fn hdf5_writes_on_a_full_disk_are_errors_and_earlier_datasets_stay_readable() {
     const TEST: &str = "hdf5_writes_on_a_full_disk_are_errors_and_earlier_datasets_stay_readable";
-    if role().is_some() {
+    if let Some(role) = role() {
         let dir = reliability_common::child_dir();
         let path = dir.join("data.h5");
         write_kept(&path);
@@ -253,8 +281,14 @@ fn hdf5_writes_on_a_full_disk_are_errors_and_earlier_datasets_stay_readable() {
             }
             Err(e) => failures.push(format!("create chunked: {e}")),
         }
+        // Before close, at least one write or flush failed (the contiguous case pushes a
+        // failure or panics; so does the chunked one), each with the OS's own words.
+        assert!(
+            !failures.is_empty(),
+            "no write or flush failed on a full disk"
+        );
         for f in &failures {
-            assert!(!f.is_empty());
+            assert_names_out_of_space(f, &role);
         }
         // Closing may itself fail to write metadata on a full disk: an error, not a crash.
         if let Err(e) = file.close() {
@@ -282,7 +316,7 @@ fn temp_leftovers(dir: &Path) -> Vec<String> {
 #[test]
 fn conversions_on_a_full_disk_fail_cleanly_and_leave_no_partial_output() {
     const TEST: &str = "conversions_on_a_full_disk_fail_cleanly_and_leave_no_partial_output";
-    if role().is_some() {
+    if let Some(role) = role() {
         let dir = reliability_common::child_dir();
         // A raw source of exactly 4 MiB: it fits (the limit is inclusive, the tmpfs has
         // 6 MiB), but no .npy or HDF5 copy of it does.
@@ -318,7 +352,9 @@ fn conversions_on_a_full_disk_fail_cleanly_and_leave_no_partial_output() {
                 reliability_common::describe(&out)
             );
             assert_eq!(stderr.trim().lines().count(), 1, "not one line: {stderr}");
+            assert!(stderr.starts_with("ooc: "), "{stderr}");
             assert!(!stderr.contains("panicked"), "{stderr}");
+            assert_names_out_of_space(&stderr, &role);
             println!("convert to {dest}: {}", stderr.trim());
         }
         assert!(!dir.join("out.npy").exists(), "a partial out.npy was left");
@@ -337,4 +373,59 @@ fn conversions_on_a_full_disk_fail_cleanly_and_leave_no_partial_output() {
         return;
     }
     on_each_small_fs_of(TEST, 6 << 20, |dir| check_kept(&dir.join("existing.h5")));
+}
+
+/// `ooc convert` under a file size limit with `SIGXFSZ` at its default action, as a shell
+/// with `ulimit -f` gives it (no `trap` in between, unlike the tests above): the binary
+/// ignores the signal itself, so a write past the limit is `EFBIG`, reported as one line
+/// with exit status 1, and nothing is left behind. Control: `dd` writing past the same
+/// limit dies of `SIGXFSZ`, so the limit and the signal do bite.
+#[test]
+fn ooc_past_a_file_size_limit_exits_with_an_error_not_sigxfsz() {
+    use std::os::unix::process::ExitStatusExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    let control = dir.path().join("control.bin");
+    let mut dd = std::process::Command::new("dd");
+    dd.args(["if=/dev/zero", "bs=1048576", "count=8"])
+        .arg(format!("of={}", control.display()))
+        .stderr(std::process::Stdio::null());
+    file_size_limit_at_default_action(&mut dd, SMALL);
+    let status = dd.status().unwrap();
+    assert_eq!(
+        status.signal(),
+        Some(libc::SIGXFSZ),
+        "the control was not killed by SIGXFSZ: {}",
+        reliability_common::status_text(status)
+    );
+    std::fs::remove_file(&control).unwrap();
+
+    let src = dir.path().join("src.npy");
+    // 4.3 MiB: no copy of it, not even a raw one, fits under the 4 MiB limit.
+    let data: Vec<f32> = (0..1100 * 1024).map(|i| i as f32).collect();
+    common::write_npy(&src, &[1100, 1024], &data);
+    for dest in [
+        dir.path().join("out.npy").display().to_string(),
+        dir.path().join("out.raw").display().to_string(),
+        format!("{}:/big", dir.path().join("new.h5").display()),
+    ] {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ooc"));
+        cmd.arg("convert")
+            .arg(&src)
+            .arg(&dest)
+            .args(["--budget", "1MiB"]);
+        file_size_limit_at_default_action(&mut cmd, SMALL);
+        let out = cmd.output().unwrap();
+        let what = format!("convert to {dest}: {}", reliability_common::describe(&out));
+        assert_eq!(out.status.code(), Some(1), "{what}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{what}");
+        assert!(stderr.starts_with("ooc: "), "{what}");
+        assert_names_out_of_space(&stderr, "fsize");
+    }
+    assert_eq!(
+        reliability_common::names_in(dir.path()),
+        ["src.npy"],
+        "a destination or temporary file was left"
+    );
 }

@@ -1,13 +1,15 @@
 //! `ooc convert`: round trips between .npy, raw and HDF5 that preserve every element, and
 //! destinations that are either complete or absent.
 
-use std::path::Path;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 use ooc::hdf5::File;
 use ooc::mmap::{MmapArray, Mode, RawLayout};
 
 use crate::common::{write_dataset, write_npy};
-use crate::support::{Python, arg, fails, files_in, json, ok, ooc, value};
+use crate::support::{Python, arg, fails, files_in, json, ok, value};
 
 fn npy_f32(path: &Path, shape: &[usize]) -> Vec<f32> {
     #[allow(clippy::cast_possible_truncation)]
@@ -194,68 +196,162 @@ fn a_conversion_that_fails_midway_leaves_no_destination() {
     }
     std::fs::write(&h5, bytes).unwrap();
     let dest = dir.path().join("out.npy");
-    let run = ooc(&[
-        "convert",
-        &format!("{}:/x", h5.display()),
-        &arg(&dest),
-        "--budget",
-        "32KiB",
-    ]);
-    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    // The budget lets the first blocks through, so the damage is met midway.
+    fails(
+        &[
+            "convert",
+            &format!("{}:/x", h5.display()),
+            &arg(&dest),
+            "--budget",
+            "160KiB",
+        ],
+        1,
+        &["/x", "corrupt chunk"],
+    );
     assert!(!dest.exists());
     assert_eq!(files_in(dir.path()), std::slice::from_ref(&h5));
 }
 
-#[test]
-fn an_interrupted_conversion_leaves_no_partial_destination() {
-    let dir = tempfile::tempdir().unwrap();
-    let src = dir.path().join("big.npy");
-    let data = npy_f32(&src, &[2048, 1024]);
-    let dest = dir.path().join("out.npy");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ooc"))
-        .args([
-            "convert",
-            &arg(&src),
-            &arg(&dest),
-            "--budget",
-            "8KiB",
-            "--threads",
-            "1",
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+/// Where an interrupted conversion writes.
+#[derive(Debug, Clone, Copy)]
+enum Interrupted {
+    /// A new `.npy` file.
+    NewNpy,
+    /// An existing file replaced by a `.npy` file (`--force`).
+    ReplacedNpy,
+    /// A chunked, compressed dataset in a new HDF5 file.
+    NewHdf5,
+    /// A dataset added to an existing HDF5 file.
+    ExistingHdf5,
+}
+
+/// The hidden files in `dir`: the binary's `.ooc-*` temporaries and `ooc-mmap`'s staging
+/// names (`.NAME.ooc-*.tmp`).
+fn temporaries(dir: &Path) -> Vec<PathBuf> {
+    files_in(dir)
+        .into_iter()
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .collect()
+}
+
+/// Converts a `rows` x 1024 `.npy` file into `kind` in `dir`, and sends `signal` as soon as
+/// the conversion has put bytes into a temporary file. Returns `true` when the signal
+/// landed mid-write: the run died of it, its temporaries are gone (the handler removed
+/// them: death alone would leave them) and the destination is absent or as it was.
+/// Returns `false` when the conversion had finished first: the destination is then
+/// complete. Anything else fails the test.
+fn interrupt_conversion(dir: &Path, signal: libc::c_int, kind: Interrupted, rows: usize) -> bool {
+    let src = dir.join("src.npy");
+    let data = npy_f32(&src, &[rows, 1024]);
+    let npy = dir.join("out.npy");
+    let h5 = dir.join("out.h5");
+    let (file, dest, options): (&Path, String, &[&str]) = match kind {
+        Interrupted::NewNpy => (&npy, arg(&npy), &[]),
+        Interrupted::ReplacedNpy => (&npy, arg(&npy), &["--force"]),
+        Interrupted::NewHdf5 | Interrupted::ExistingHdf5 => (
+            &h5,
+            format!("{}:/x", h5.display()),
+            &["--chunks", "64,1024", "--deflate", "6"],
+        ),
+    };
+    match kind {
+        Interrupted::ReplacedNpy => std::fs::write(file, b"keep me").unwrap(),
+        Interrupted::ExistingHdf5 => {
+            let f = File::create(file).unwrap();
+            write_dataset(&f, "kept", &[2, 2], &[7.0_f32; 4], |b| b);
+        }
+        Interrupted::NewNpy | Interrupted::NewHdf5 => {}
+    }
+    let before = std::fs::read(file).ok();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ooc"))
+        .arg("convert")
+        .arg(&src)
+        .arg(&dest)
+        .args(["--budget", "64KiB", "--threads", "1"])
+        .args(options)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    // Wait until the temporary file exists (or the run ended), then interrupt.
-    loop {
-        let temp_seen = files_in(dir.path()).iter().any(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with(".ooc-")
-        });
-        if temp_seen || child.try_wait().unwrap().is_some() {
+    let mut sent = false;
+    while child.try_wait().unwrap().is_none() {
+        let writing = temporaries(dir)
+            .iter()
+            .any(|p| p.metadata().is_ok_and(|m| m.len() > 0));
+        if writing {
+            let pid = i32::try_from(child.id()).unwrap();
+            // SAFETY: kill with a valid signal number on our own child's pid, not yet
+            // reaped (`try_wait` saw it running), so the pid is still its own.
+            assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+            sent = true;
             break;
         }
         std::thread::yield_now();
     }
-    let pid = i32::try_from(child.id()).unwrap();
-    // SAFETY: kill with a valid signal number on our own child's pid.
-    unsafe {
-        libc::kill(pid, libc::SIGINT);
-    }
     let status = child.wait().unwrap();
-    // Either the signal came first and nothing is left, or the run had finished and the
-    // destination is complete; never a partial file or a stray temporary.
-    if status.success() {
-        let out = MmapArray::<f32>::open_npy(&dest, Mode::ReadOnly).unwrap();
-        assert_eq!(out.as_slice(), data.as_slice());
-        assert_eq!(files_in(dir.path()).len(), 2);
+    let what = format!("{kind:?} conversion, signal {signal}, {rows} rows, {status:?}");
+    assert_eq!(
+        temporaries(dir),
+        Vec::<PathBuf>::new(),
+        "{what}: temporaries left"
+    );
+    if sent && status.signal() == Some(signal) && std::fs::read(file).ok() == before {
+        return true;
+    }
+    // Finished before the signal landed (or before it could be sent): complete.
+    assert!(
+        status.success() || status.signal() == Some(signal),
+        "{what}: neither finished nor killed by the signal"
+    );
+    if file == npy {
+        let out = MmapArray::<f32>::open_npy(file, Mode::ReadOnly).unwrap();
+        assert_eq!(out.as_slice(), data.as_slice(), "{what}");
     } else {
-        eprintln!("interrupted: {status:?}");
-        assert!(!dest.exists());
-        assert_eq!(files_in(dir.path()), std::slice::from_ref(&src));
+        let f = File::open(file).unwrap();
+        assert_eq!(
+            f.dataset("/x").unwrap().read_vec::<f32>().unwrap(),
+            data,
+            "{what}"
+        );
+        if matches!(kind, Interrupted::ExistingHdf5) {
+            let kept = f.dataset("/kept").unwrap().read_vec::<f32>().unwrap();
+            assert_eq!(kept, [7.0_f32; 4], "{what}");
+        }
+    }
+    false
+}
+
+/// SIGINT, SIGTERM, SIGHUP and SIGPIPE, each landing while a conversion writes its
+/// temporary file, leave no temporary, no partial destination, and an existing
+/// destination as it was. A conversion that finished before the signal proves nothing,
+/// so it is retried with a larger input until a signal lands mid-write.
+#[test]
+fn signals_mid_write_leave_no_partial_destination_or_temporary() {
+    let signals = [
+        ("SIGINT", libc::SIGINT),
+        ("SIGTERM", libc::SIGTERM),
+        ("SIGHUP", libc::SIGHUP),
+        ("SIGPIPE", libc::SIGPIPE),
+    ];
+    let kinds = [
+        Interrupted::NewNpy,
+        Interrupted::ReplacedNpy,
+        Interrupted::NewHdf5,
+        Interrupted::ExistingHdf5,
+    ];
+    for (name, signal) in signals {
+        for kind in kinds {
+            let landed = (0..5).position(|attempt| {
+                let dir = tempfile::tempdir().unwrap();
+                interrupt_conversion(dir.path(), signal, kind, 512 << attempt)
+            });
+            println!("{name} landed mid-write of a {kind:?} conversion on try {landed:?}");
+            assert!(
+                landed.is_some(),
+                "{name} never landed while a {kind:?} conversion was writing (5 tries, up \
+                 to 8192 rows)"
+            );
+        }
     }
 }
 

@@ -74,6 +74,51 @@ fn usage_errors_exit_with_status_2() {
     assert_eq!(ooc(&["info"]).code, Some(2));
 }
 
+/// What the README's command section says about errors, command by command: a failure of
+/// the files or the system is exactly one line starting `ooc: ` with exit status 1 (the
+/// check is in `fails`; `tests/reliability_disk.rs` holds libhdf5's multi-line error stack
+/// on a full disk to it too); a command line clap cannot parse exits with status 2 after
+/// clap's own message, which starts `error:` and goes on for several lines.
+#[test]
+fn failures_are_one_line_and_clap_usage_errors_are_clap_s_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = arg(&dir.path().join("absent.npy"));
+    let out = |name: &str| arg(&dir.path().join(name));
+    for args in [
+        vec!["info", &missing],
+        vec!["stats", &missing],
+        vec!["gemv", &missing, &missing],
+        vec!["convert", &missing, &out("o.npy")],
+        vec!["spy", &missing, &out("o.png")],
+    ] {
+        fails(&args, 1, &["absent.npy"]);
+    }
+    for args in [
+        vec!["frobnicate"],
+        vec!["convert", "a.npy"],
+        vec!["info", "a.npy", "--bogus"],
+        vec!["info", "a.npy", "--threads", "0"],
+    ] {
+        let run = ooc(&args);
+        assert_eq!(run.code, Some(2), "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.starts_with("error: "),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.trim_end().lines().count() >= 3,
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("For more information, try '--help'."),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+}
+
 #[test]
 fn big_endian_npy_is_described_but_not_streamed() {
     let dir = tempfile::tempdir().unwrap();

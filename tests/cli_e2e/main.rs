@@ -8,6 +8,8 @@ mod convert;
 mod errors;
 mod gemv;
 mod info;
+#[path = "../interop_common/mod.rs"]
+mod interop_common;
 mod sparse;
 mod stats;
 mod support;

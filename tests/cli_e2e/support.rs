@@ -115,19 +115,14 @@ pub(crate) struct Python {
 }
 
 impl Python {
-    /// The interpreter `OOC_PYTHON` names, in a new temporary directory, or `None` after
-    /// saying loudly that `test` is skipped.
+    /// The interpreter `OOC_PYTHON` names, in a new temporary directory, or `None` when
+    /// `test` may skip (the rule, and the panic when Python is required, are in
+    /// `tests/interop_common`).
     pub(crate) fn for_test(test: &str) -> Option<Python> {
-        match std::env::var_os("OOC_PYTHON") {
-            Some(p) if !p.is_empty() => Some(Python {
-                exe: PathBuf::from(p),
-                dir: tempfile::tempdir().unwrap(),
-            }),
-            _ => {
-                eprintln!("SKIPPED: {test}: OOC_PYTHON not set (cargo xtask test sets it)");
-                None
-            }
-        }
+        crate::interop_common::python(&format!("cli_e2e::{test}")).map(|exe| Python {
+            exe,
+            dir: tempfile::tempdir().unwrap(),
+        })
     }
 
     /// The directory the scripts run in.

@@ -107,6 +107,39 @@ pub(crate) fn on_small_fs(cmd: &Command, kind: SmallFs, dir: &Path, bytes: u64) 
     wrapped
 }
 
+/// Sets `RLIMIT_FSIZE` to `bytes` for `cmd`'s process and puts `SIGXFSZ` back to its
+/// default action (death), as a shell with `ulimit -f` leaves it: unlike
+/// [`SmallFs::FileSizeLimit`], nothing ignores the signal on the program's behalf.
+pub(crate) fn file_size_limit_at_default_action(cmd: &mut Command, bytes: u64) {
+    use std::os::unix::process::CommandExt;
+    let limit = libc::rlimit {
+        rlim_cur: bytes,
+        rlim_max: bytes,
+    };
+    // SAFETY: between fork and exec the closure makes only async-signal-safe calls
+    // (`setrlimit`, `signal`) and allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &raw const limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            libc::signal(libc::SIGXFSZ, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+}
+
+/// The names of the entries of `dir`, sorted (hidden temporaries included).
+pub(crate) fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("the directory can be listed")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 /// Describes how a child ended, for assertion messages.
 pub(crate) fn describe(output: &Output) -> String {
     format!(

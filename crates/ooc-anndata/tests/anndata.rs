@@ -4,6 +4,9 @@
 //! anndata read what we write, and `anndata.read_h5ad` opens the `.h5ad` files we make
 //! (when `OOC_PYTHON` is set); malformed groups are typed errors.
 
+#[path = "../../../tests/interop_common/mod.rs"]
+mod interop_common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -411,10 +414,9 @@ fn read_npy<T: Element>(path: &Path) -> Array2<T> {
 
 #[test]
 fn h5py_and_anndata_read_what_we_write() {
-    let Ok(py) = std::env::var("OOC_PYTHON") else {
-        eprintln!(
-            "SKIPPED: h5py/anndata interop test: OOC_PYTHON not set (cargo xtask test sets it)"
-        );
+    let Some(py) =
+        interop_common::python("ooc-sparse::anndata::h5py_and_anndata_read_what_we_write")
+    else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -414,13 +414,33 @@ mod tests {
         assert!(err.to_string().contains("unable to lock file"), "{err}");
         drop(held);
 
-        let held = lock(&path);
-        let release = std::thread::spawn(move || {
-            std::thread::sleep(std::time::Duration::from_millis(30));
-            drop(held);
-        });
+        // The lock is released by the first failed attempt itself, so the retry that
+        // follows finds it free: the order fail, release, retry needs no second thread
+        // and no sleep racing the wait.
+        let held = std::cell::Cell::new(Some(lock(&path)));
+        let attempts = std::cell::Cell::new(0);
+        let inner = retry_while_locked(|| {
+            attempts.set(attempts.get() + 1);
+            let result = hdf5::File::open(&path).context(|| "open locked.h5".to_owned());
+            if let Some(lock) = held.take() {
+                let err = result.as_ref().err().map(ToString::to_string);
+                assert!(
+                    err.as_deref()
+                        .is_some_and(|e| e.contains("unable to lock file")),
+                    "the first attempt must meet the lock, got {err:?}"
+                );
+                drop(lock);
+            }
+            result
+        })
+        .unwrap();
+        assert_eq!(
+            attempts.get(),
+            2,
+            "one failed attempt, then one that succeeds"
+        );
+        drop(inner);
         let file = File::open(&path).unwrap();
-        release.join().unwrap();
         assert!(!file.is_writable());
     }
 }

@@ -136,7 +136,7 @@ with h5py.File(sys.argv[1], "w") as f:
 
 #[test]
 fn h5py_reads_what_ooc_writes() {
-    let Some(python) = python("h5py interop test") else {
+    let Some(python) = python("ooc-hdf5::h5py_interop::h5py_reads_what_ooc_writes") else {
         return;
     };
     // The two tests run one at a time, so that neither starts Python while the other
@@ -151,7 +151,7 @@ fn h5py_reads_what_ooc_writes() {
 
 #[test]
 fn ooc_reads_what_h5py_writes_now() {
-    let Some(python) = python("h5py interop test") else {
+    let Some(python) = python("ooc-hdf5::h5py_interop::ooc_reads_what_h5py_writes_now") else {
         return;
     };
     let _serial = no_child_while_open();

@@ -338,7 +338,7 @@ macro_rules! write_reference_dtype {
 /// compressed and not) read back in h5py exactly as the reference.
 #[test]
 fn h5py_reads_what_row_writers_write() {
-    let Some(py) = python("RowWriter h5py read-back") else {
+    let Some(py) = python("ooc-hdf5::row_writer::h5py_reads_what_row_writers_write") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

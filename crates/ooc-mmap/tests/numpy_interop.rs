@@ -4,6 +4,8 @@
 //! and order. Needs `OOC_PYTHON` (a Python with numpy; `cargo xtask test` sets it).
 
 mod common;
+#[path = "../../../tests/interop_common/mod.rs"]
+mod interop_common;
 
 use std::path::Path;
 use std::process::Command;
@@ -121,11 +123,9 @@ fn read_numpy<T: Rule>(dir: &Path) {
 
 #[test]
 fn numpy_and_ooc_read_each_others_files() {
-    let Some(python) = std::env::var_os("OOC_PYTHON") else {
-        eprintln!(
-            "SKIPPED: numpy interop test needs OOC_PYTHON set to a Python with numpy \
-             (cargo xtask test sets it)"
-        );
+    let Some(python) =
+        interop_common::python("ooc-mmap::numpy_interop::numpy_and_ooc_read_each_others_files")
+    else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

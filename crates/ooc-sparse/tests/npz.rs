@@ -2,6 +2,9 @@
 //! every format, element type and compression round-trips; real scipy loads what we write
 //! (when `OOC_PYTHON` is set); damaged archives are typed errors.
 
+#[path = "../../../tests/interop_common/mod.rs"]
+mod interop_common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -389,14 +392,6 @@ for line in open(os.path.join(d, "manifest.txt")):
 print("ok")
 "#;
 
-fn python() -> Option<String> {
-    let p = std::env::var("OOC_PYTHON").ok().filter(|p| !p.is_empty());
-    if p.is_none() {
-        eprintln!("SKIPPED: scipy interop test: OOC_PYTHON not set (cargo xtask test sets it)");
-    }
-    p
-}
-
 fn read_npy_dense<T: Element>(path: &Path) -> Array2<T> {
     let bytes = std::fs::read(path).unwrap();
     let (h, off) = ooc_core::npy::NpyHeader::parse(&bytes).unwrap();
@@ -413,7 +408,9 @@ fn read_npy_dense<T: Element>(path: &Path) -> Array2<T> {
 
 #[test]
 fn scipy_loads_what_we_write() {
-    let Some(py) = python() else { return };
+    let Some(py) = interop_common::python("ooc-sparse::npz::scipy_loads_what_we_write") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let mut manifest = String::new();
     let mut expected: Vec<(String, Array2<f64>)> = Vec::new();

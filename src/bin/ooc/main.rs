@@ -127,6 +127,12 @@ fn main() -> ExitCode {
         eprintln!("ooc: internal error (please report it): {text}");
     }));
     dest::remove_temporaries_on_signals();
+    // Past a file size limit (ulimit -f) a write must be the error EFBIG, reported like a
+    // full disk, not death by SIGXFSZ with a partial file left behind.
+    // SAFETY: setting a standard signal's disposition to "ignore" before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     match std::panic::catch_unwind(|| run(&Cli::parse())) {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(failure)) => {

@@ -13,9 +13,8 @@ pub(crate) const PACKAGES: [&str; 4] = ["numpy", "h5py", "scipy", "dask"];
 
 /// The environment's interpreter, or why there is none.
 pub(crate) fn interpreter() -> std::result::Result<PathBuf, String> {
-    python::venv("bench/pyenv", &PACKAGES).ok_or_else(|| {
-        "Python with numpy, h5py, scipy and dask is unavailable; Python comparisons SKIPPED"
-            .to_string()
+    python::venv("bench/pyenv", &PACKAGES).map_err(|e| {
+        format!("Python with numpy, h5py, scipy and dask is unavailable ({e}); Python comparisons SKIPPED")
     })
 }
 

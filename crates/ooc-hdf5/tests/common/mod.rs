@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests of `ooc-hdf5`: temporary folders, whole-array
-//! reads through any block reader, and running h5py (found through `OOC_PYTHON`) without a
-//! child process inheriting an open file's lock.
+//! reads through any block reader, and running h5py (found through `OOC_PYTHON`, see
+//! `tests/interop_common` at the workspace root) without a child process inheriting an
+//! open file's lock.
 #![allow(dead_code)]
 
 use std::ffi::{OsStr, OsString};
@@ -35,17 +36,13 @@ pub(crate) fn no_child_while_open() -> MutexGuard<'static, ()> {
         .unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The Python named by `OOC_PYTHON`; when it is not set, says that `what` is skipped and
-/// returns `None`.
-pub(crate) fn python(what: &str) -> Option<OsString> {
-    let p = std::env::var_os("OOC_PYTHON");
-    if p.is_none() {
-        eprintln!(
-            "SKIPPED: {what} needs OOC_PYTHON set to a Python with h5py \
-             (cargo xtask test sets it)"
-        );
-    }
-    p
+#[path = "../../../../tests/interop_common/mod.rs"]
+mod interop_common;
+
+/// The Python named by `OOC_PYTHON` for the interop test `test`, or `None` when it may
+/// skip (the rule, and the panic when Python is required, are in `tests/interop_common`).
+pub(crate) fn python(test: &str) -> Option<OsString> {
+    interop_common::python(test).map(Into::into)
 }
 
 /// Runs `python -c script args...`, checks that it succeeded and returns what it printed.
