@@ -168,6 +168,7 @@ fn main() -> Result {
                 }
                 ds.write_rows(r0, &block)?;
             }
+            drop(ds);
             file.close()?;
             Ok(())
         },
