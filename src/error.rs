@@ -34,10 +34,17 @@ pub enum Error {
     #[cfg(feature = "sparse")]
     #[error(transparent)]
     Sparse(#[from] ooc_sparse::SparseError),
+    /// From `ooc-anndata`.
+    #[cfg(feature = "sparse")]
+    #[error(transparent)]
+    AnnData(#[from] ooc_anndata::AnnDataError),
     /// From `ooc-linalg`.
     #[cfg(feature = "linalg")]
     #[error(transparent)]
     Linalg(#[from] ooc_linalg::LinalgError),
+    /// An operating-system I/O error outside the crates (a directory, a temporary file).
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
     /// Bad text for a SOURCE, DEST, element type, shape or chunk shape.
     #[error(transparent)]
     Arg(#[from] crate::source::ArgError),
