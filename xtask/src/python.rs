@@ -9,7 +9,7 @@ use std::process::Command;
 use crate::{root, run};
 
 /// Packages the interop tests need (anndata checks the sparse groups ooc writes).
-pub(crate) const TEST_PACKAGES: [&str; 4] = ["numpy", "h5py", "scipy", "anndata"];
+pub(crate) const TEST_PACKAGES: [&str; 5] = ["numpy", "h5py", "scipy", "anndata", "hdf5plugin"];
 
 /// Creates (or reuses) `target/<name>` as a venv with `packages`; returns its python, or
 /// `None` after printing why when Python is not available.
