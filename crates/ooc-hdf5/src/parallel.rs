@@ -592,7 +592,7 @@ fn chunk_index(
 }
 
 unsafe extern "C" {
-    /// Stored size of the chunk at `offset` (0 when it has no storage); libhdf5 ≥ 1.10.
+    /// Stored size of the chunk at `offset` (0 when it has no storage).
     fn H5Dget_chunk_storage_size(
         dset_id: hdf5_sys::h5i::hid_t,
         offset: *const u64,
