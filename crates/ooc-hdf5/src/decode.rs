@@ -74,8 +74,9 @@ impl Filter {
 
     /// Whether ooc can read data stored through this filter: decoded by ooc itself
     /// ([`Filter::decodes_in_parallel`]) or by the HDF5 library ooc is built with (its
-    /// own filters but szip, and the LZF and Blosc filters ooc registers). Data behind a
-    /// filter for which this is `false` reads as [`Error::UnsupportedFilter`].
+    /// own filters but szip, and the LZF, Blosc and Zstandard decoders ooc registers).
+    /// Data behind a filter for which this is `false` reads as
+    /// [`Error::UnsupportedFilter`] through [`crate::ParallelReader`].
     ///
     /// ```
     /// use ooc_hdf5::Filter;
@@ -102,6 +103,85 @@ pub(crate) fn library_decodes(id: i32) -> bool {
         let status = unsafe { H5Zget_filter_info(id, &raw mut config) };
         status >= 0 && config & H5Z_FILTER_CONFIG_DECODE_ENABLED != 0
     })
+}
+
+/// Registers a Zstandard decoder (filter 32015, as hdf5plugin writes it) with the library,
+/// once, so the library path reads those datasets too; the `hdf5` crate registers LZF
+/// and Blosc itself. Decoding only: ooc does not write Zstandard chunks. Call with the
+/// library lock held.
+pub(crate) fn register_zstd() {
+    use hdf5_sys::h5z::{H5Z_CLASS_T_VERS, H5Z_class2_t, H5Zregister};
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let class = H5Z_class2_t {
+            version: H5Z_CLASS_T_VERS.cast_signed(),
+            id: ZSTD,
+            encoder_present: 0,
+            decoder_present: 1,
+            name: c"zstd".as_ptr(),
+            can_apply: None,
+            set_local: None,
+            filter: Some(zstd_library_filter),
+        };
+        // SAFETY: `class` is a valid filter class, which the library copies; its name
+        // is a static string. A failure leaves the filter unregistered, which
+        // `library_decodes` then reports.
+        unsafe {
+            H5Zregister((&raw const class).cast());
+        }
+    });
+}
+
+/// The library's filter callback for Zstandard: replaces the frame in `*buf` by its
+/// content. Returns the content's length, or 0 (the library's failure) for anything it
+/// cannot decode. Never unwinds.
+unsafe extern "C" fn zstd_library_filter(
+    flags: std::ffi::c_uint,
+    _cd_nelmts: usize,
+    _cd_values: *const std::ffi::c_uint,
+    nbytes: usize,
+    buf_size: *mut usize,
+    buf: *mut *mut std::ffi::c_void,
+) -> usize {
+    use hdf5_sys::h5::{H5allocate_memory, H5free_memory};
+    if flags & hdf5_sys::h5z::H5Z_FLAG_REVERSE == 0 || buf.is_null() || buf_size.is_null() {
+        return 0;
+    }
+    // SAFETY: the library passes its buffer of at least `nbytes` valid bytes.
+    let src = unsafe { std::slice::from_raw_parts((*buf).cast::<u8>(), nbytes) };
+    let Ok(Some(size)) = zstd::zstd_safe::get_frame_content_size(src) else {
+        return 0;
+    };
+    let Ok(size) = usize::try_from(size) else {
+        return 0;
+    };
+    if size == 0 {
+        return 0;
+    }
+    // SAFETY: a plain allocation by the library's allocator, which frees filter buffers.
+    let out = unsafe { H5allocate_memory(size, 0) }.cast::<u8>();
+    if out.is_null() {
+        return 0;
+    }
+    // SAFETY: `out` holds `size` bytes just allocated, not aliased.
+    let dst = unsafe { std::slice::from_raw_parts_mut(out, size) };
+    match zstd::bulk::decompress_to_buffer(src, dst) {
+        Ok(n) if n == size => {
+            // SAFETY: the old buffer is the library's and replaced by `out`, which it
+            // will free; the out-pointers were checked non-null.
+            unsafe {
+                H5free_memory(*buf);
+                *buf = out.cast();
+                *buf_size = size;
+            }
+            size
+        }
+        _ => {
+            // SAFETY: `out` was allocated above and is not used again.
+            unsafe { H5free_memory(out.cast()) };
+            0
+        }
+    }
 }
 
 /// The filter of a pipeline that ooc cannot read, if any.
