@@ -1,7 +1,8 @@
 //! The front door: [`open`] takes a path, or `FILE.h5:/path/inside`, tells the format from
 //! the file's first bytes and returns an [`Array`] that already reads the fastest way the
 //! file allows — views of the file's pages for `.npy` and raw maps, the HDF5 parallel
-//! read path (positional reads, chunks decoded on every worker), streamed CSR row blocks
+//! read path (positional reads, chunks decoded on every worker), byte swapping for `.npy`
+//! files of the other byte order, streamed CSR row blocks
 //! for anndata groups, and whole `.npz` matrices in memory. Every operation of
 //! [`crate::linalg`] takes it as it is:
 //!
@@ -30,7 +31,7 @@ use std::path::Path;
 use ooc_core::{
     ArrayMeta, ByteOrder, CsrBlock, DType, Element, ReadBlock, ReadSparseRows, Region, ViewBlock,
 };
-use ooc_mmap::{MmapArray, Mode, RawLayout, inspect_npy};
+use ooc_mmap::{MmapArray, Mode, RawLayout, SwappedArray, inspect_npy};
 
 use crate::error::{Error, Result};
 use crate::source::SourceSpec;
@@ -359,6 +360,9 @@ impl<T: Element> ReadSparseRows<T> for SparseRows<T> {
 pub enum Array<T: Element> {
     /// A memory map of a `.npy` or raw file: blocks are lent as views of its pages.
     Map(MmapArray<T>),
+    /// A `.npy` file in the other byte order (`>f8` on this machine): mapped, and
+    /// byte-swapped as blocks are read, as numpy reads it.
+    Swapped(SwappedArray<T>),
     /// An HDF5 dataset through the parallel read path.
     Hdf5(ooc_hdf5::ParallelReader),
     /// A sparse matrix, with its shape.
@@ -369,6 +373,7 @@ impl<T: Element> fmt::Debug for Array<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = match self {
             Array::Map(_) => "map",
+            Array::Swapped(_) => "swapped",
             Array::Hdf5(_) => "hdf5",
             Array::Sparse(..) => "sparse",
         };
@@ -479,6 +484,7 @@ impl<T: Element> ArrayMeta for Array<T> {
     fn shape(&self) -> &[usize] {
         match self {
             Array::Map(a) => ArrayMeta::shape(a),
+            Array::Swapped(a) => a.shape(),
             Array::Hdf5(r) => r.shape(),
             Array::Sparse(_, shape) => shape,
         }
@@ -489,6 +495,7 @@ impl<T: Element> ArrayMeta for Array<T> {
     fn chunk_shape(&self) -> Option<Vec<usize>> {
         match self {
             Array::Map(a) => a.chunk_shape(),
+            Array::Swapped(a) => a.chunk_shape(),
             Array::Hdf5(r) => r.chunk_shape(),
             Array::Sparse(..) => None,
         }
@@ -496,6 +503,7 @@ impl<T: Element> ArrayMeta for Array<T> {
     fn concurrent_reads(&self) -> bool {
         match self {
             Array::Map(a) => ArrayMeta::concurrent_reads(a),
+            Array::Swapped(a) => a.concurrent_reads(),
             Array::Hdf5(r) => ArrayMeta::concurrent_reads(r),
             Array::Sparse(rows, _) => ReadSparseRows::concurrent_reads(rows),
         }
@@ -508,6 +516,7 @@ impl<T: Element> ReadBlock<T> for Array<T> {
     fn read_region(&self, region: &Region, out: &mut [T]) -> ooc_core::Result<()> {
         match self {
             Array::Map(a) => a.read_region(region, out),
+            Array::Swapped(a) => a.read_region(region, out),
             Array::Hdf5(r) => ReadBlock::read_region(r, region, out),
             Array::Sparse(rows, shape) => {
                 region.check(shape)?;
@@ -538,7 +547,7 @@ impl<T: Element> ReadBlock<T> for Array<T> {
         match self {
             Array::Map(a) => a.as_view(),
             Array::Hdf5(r) => ReadBlock::<T>::as_view(r),
-            Array::Sparse(..) => None,
+            Array::Swapped(_) | Array::Sparse(..) => None,
         }
     }
 

@@ -68,6 +68,17 @@ def h5py_blocked(params, name, block_rows):
     return _h5py_product(params, name, multiply)
 
 
+def _blosc(variant):
+    """The variant with hdf5plugin imported first, so h5py decodes Blosc chunks."""
+
+    def make(params, *args):
+        import hdf5plugin  # noqa: F401  (registers the filters with h5py)
+
+        return variant(params, *args)
+
+    return make
+
+
 def dask_dot(params, name):
     import dask
     import dask.array as da
@@ -100,4 +111,6 @@ VARIANTS = {
     "h5py-blocked-gzip": lambda p: h5py_blocked(p, "dense_gzip.h5", p["gemv_gzip_chunk"][0]),
     "h5py-blocked-advisor": lambda p: h5py_blocked(p, "dense_adv.h5", 100),
     "dask-gzip": lambda p: dask_dot(p, "dense_gzip.h5"),
+    "h5py-blocked-blosc": lambda p: _blosc(h5py_blocked)(p, "dense_blosc.h5", p["gemv_gzip_chunk"][0]),
+    "dask-blosc": lambda p: _blosc(dask_dot)(p, "dense_blosc.h5"),
 }

@@ -101,6 +101,9 @@ pub(crate) enum Dataset {
     DenseAdvised,
     /// The GEMV matrix in chunks of (100, 10,000), deflate level 4 after shuffle.
     DenseGzip,
+    /// The GEMV matrix in the same chunks, Blosc (lz4, level 5, byte shuffle) as
+    /// hdf5plugin writes it.
+    DenseBlosc,
     /// The fill matrix (rows `base + i`) as a `.npy`, for the reopen workload.
     Rows,
     /// The random sparse matrix (f64) as an anndata CSR group `/X` in HDF5.
@@ -109,12 +112,13 @@ pub(crate) enum Dataset {
 
 impl Dataset {
     /// Every dataset, in preparation order.
-    pub(crate) const ALL: [Dataset; 7] = [
+    pub(crate) const ALL: [Dataset; 8] = [
         Dataset::Dense,
         Dataset::DenseContig,
         Dataset::DenseSmallChunks,
         Dataset::DenseAdvised,
         Dataset::DenseGzip,
+        Dataset::DenseBlosc,
         Dataset::Rows,
         Dataset::SparseCsr,
     ];
@@ -127,6 +131,7 @@ impl Dataset {
             Dataset::DenseSmallChunks => "dense-small-chunks",
             Dataset::DenseAdvised => "dense-advised",
             Dataset::DenseGzip => "dense-gzip",
+            Dataset::DenseBlosc => "dense-blosc",
             Dataset::Rows => "rows",
             Dataset::SparseCsr => "sparse-csr",
         }
@@ -145,6 +150,7 @@ impl Dataset {
             Dataset::DenseSmallChunks => "dense_c100.h5",
             Dataset::DenseAdvised => "dense_adv.h5",
             Dataset::DenseGzip => "dense_gzip.h5",
+            Dataset::DenseBlosc => "dense_blosc.h5",
             Dataset::Rows => "rows.npy",
             Dataset::SparseCsr => "sparse_csr.h5",
         }
@@ -169,14 +175,24 @@ impl Dataset {
         let tmp = dir.join(format!("{}.partial", self.file_name()));
         match self {
             Dataset::Dense => write_npy(&tmp, sizes.gemv, matrix_row)?,
-            Dataset::DenseContig => write_h5(&tmp, sizes.gemv, None, false)?,
+            Dataset::DenseContig => write_h5(&tmp, sizes.gemv, None, Codec::None)?,
             Dataset::DenseSmallChunks => {
-                write_h5(&tmp, sizes.gemv, Some(sizes.gemv_small_chunk), false)?;
+                write_h5(&tmp, sizes.gemv, Some(sizes.gemv_small_chunk), Codec::None)?;
             }
             Dataset::DenseAdvised => {
-                write_h5(&tmp, sizes.gemv, Some(advised_chunk(sizes.gemv)), false)?;
+                write_h5(
+                    &tmp,
+                    sizes.gemv,
+                    Some(advised_chunk(sizes.gemv)),
+                    Codec::None,
+                )?;
             }
-            Dataset::DenseGzip => write_h5(&tmp, sizes.gemv, Some(sizes.gemv_gzip_chunk), true)?,
+            Dataset::DenseGzip => {
+                write_h5(&tmp, sizes.gemv, Some(sizes.gemv_gzip_chunk), Codec::Gzip)?;
+            }
+            Dataset::DenseBlosc => {
+                write_h5(&tmp, sizes.gemv, Some(sizes.gemv_gzip_chunk), Codec::Blosc)?;
+            }
             Dataset::Rows => {
                 let base = fill_base(sizes.fill[1]);
                 write_npy(&tmp, sizes.fill, |i, out| fill_row(&base, i, out))?;
@@ -205,19 +221,50 @@ pub(crate) fn advised_chunk(shape: [usize; 2]) -> [usize; 2] {
     [advice.chunk[0], advice.chunk[1]]
 }
 
+/// How the chunks of an HDF5 input are compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Codec {
+    None,
+    /// Deflate level 4 after shuffle.
+    Gzip,
+    /// Blosc with lz4 inside, level 5, byte shuffle (hdf5plugin's `Blosc()` defaults).
+    Blosc,
+}
+
 /// Writes the GEMV matrix as HDF5 dataset `/A` of `shape`, contiguous or in `chunk`s
-/// (deflate 4 after shuffle when `gzip`), in chunk-aligned blocks of rows.
-fn write_h5(path: &Path, shape: [usize; 2], chunk: Option<[usize; 2]>, gzip: bool) -> Result {
+/// compressed with `codec`, in chunk-aligned blocks of rows.
+fn write_h5(path: &Path, shape: [usize; 2], chunk: Option<[usize; 2]>, codec: Codec) -> Result {
     let [rows, cols] = shape;
-    let file = ooc_hdf5::File::create(path)?;
-    let mut builder = file.new_dataset::<f32>("/A").shape(shape);
-    if let Some(c) = chunk {
-        builder = builder.chunk(c);
+    if codec == Codec::Blosc {
+        // ooc's builder has no Blosc option: the `hdf5` crate creates the dataset (its
+        // Blosc filter then compresses what ooc writes).
+        let file = hdf5::File::create(path)?;
+        let mut builder = file.new_dataset::<f32>().shape(shape);
+        if let Some(c) = chunk {
+            builder = builder.chunk(c);
+        }
+        builder
+            .blosc_lz4(5, hdf5::filters::BloscShuffle::Byte)
+            .create("A")?;
+        file.close()?;
     }
-    if gzip {
-        builder = builder.shuffle().deflate(4);
-    }
-    let mut ds = builder.create()?;
+    let file = if codec == Codec::Blosc {
+        ooc_hdf5::File::open_rw(path)?
+    } else {
+        ooc_hdf5::File::create(path)?
+    };
+    let mut ds = if codec == Codec::Blosc {
+        file.dataset("/A")?
+    } else {
+        let mut builder = file.new_dataset::<f32>("/A").shape(shape);
+        if let Some(c) = chunk {
+            builder = builder.chunk(c);
+        }
+        if codec == Codec::Gzip {
+            builder = builder.shuffle().deflate(4);
+        }
+        builder.create()?
+    };
     let step = chunk
         .map_or(100, |c| c[0])
         .max((4 << 20) / (cols * 4).max(1))

@@ -1,7 +1,8 @@
 //! GEMV with the 1000 × 100,000 f32 matrix on every backend: in memory, memory-mapped,
 //! HDF5 contiguous (the classic row loop, fixed 100-row blocks, and the scheduler),
-//! HDF5 chunked (100, 100) and advisor-chunked, and deflate + shuffle chunks through the
-//! library versus the parallel read path on 1 and 2 threads.
+//! HDF5 chunked (100, 100) and advisor-chunked, deflate + shuffle chunks through the
+//! library versus the parallel read path on 1 and 2 threads, and Blosc (lz4) chunks on
+//! the parallel read path.
 
 use ooc_core::{MemArray, MemoryBudget, ReadBlock};
 use ooc_hdf5::File as H5File;
@@ -159,6 +160,16 @@ pub(crate) fn cases() -> Vec<Case> {
             gemv_h5_gzip_parallel,
         ),
         case(
+            "gemv-h5-blosc-parallel",
+            "HDF5 Blosc (lz4, shuffle) chunks, parallel read path (decode on all threads)",
+            FileRead,
+            &[Dataset::DenseBlosc],
+            true,
+            None,
+            &["h5py-blocked-blosc", "dask-blosc"],
+            gemv_h5_blosc_parallel,
+        ),
+        case(
             "gemv-h5-gzip-parallel-1t",
             "as gemv-h5-gzip-parallel on 1 thread",
             FileRead,
@@ -309,6 +320,10 @@ fn gemv_h5_advised(ctx: &Ctx) -> Result<Outcome> {
 
 fn gemv_h5_gzip_parallel(ctx: &Ctx) -> Result<Outcome> {
     scheduled(ctx, Dataset::DenseGzip)
+}
+
+fn gemv_h5_blosc_parallel(ctx: &Ctx) -> Result<Outcome> {
+    scheduled(ctx, Dataset::DenseBlosc)
 }
 
 fn gemv_h5_gzip_library(ctx: &Ctx) -> Result<Outcome> {

@@ -29,6 +29,7 @@ pub(crate) fn run(args: &[String]) -> Result {
         return Ok(());
     }
     let opts = Options::parse(args)?;
+    crate::sysdeps::ensure()?;
     let out_dir = root().join("target").join("bench");
     let data_dir = out_dir.join("data").join(&opts.scale);
     std::fs::create_dir_all(&data_dir)

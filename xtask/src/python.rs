@@ -10,7 +10,7 @@ use std::process::Command;
 use crate::{Result, root, run};
 
 /// Packages the interop tests need (anndata checks the sparse groups ooc writes).
-pub(crate) const TEST_PACKAGES: [&str; 4] = ["numpy", "h5py", "scipy", "anndata"];
+pub(crate) const TEST_PACKAGES: [&str; 5] = ["numpy", "h5py", "scipy", "anndata", "hdf5plugin"];
 
 /// The Debian packages that give a system Python able to make virtual environments.
 const SYSTEM_PACKAGES: [&str; 2] = ["python3", "python3-venv"];

@@ -1,61 +1,118 @@
-//! System dependencies: pkg-config and the HDF5 development files (libhdf5 ≥ 1.10), which
-//! the `hdf5` crate links against. Installed with apt-get when missing and we are root on
-//! Debian or Ubuntu; otherwise we stop with the exact command to run.
+//! System dependencies of the build. HDF5 2.x is built from source and linked statically
+//! (the `static` features of the `hdf5` crates), which needs a C compiler, make, and
+//! cmake ≥ 3.26 — newer than Debian 12's. cmake comes from PyPI into a tools venv,
+//! `target/tools`, which `.cargo/config.toml` hands to every cargo build as `CMAKE` (a
+//! `CMAKE` set in the environment wins). The compiler, make and Python's venv module are
+//! installed with apt-get when missing and we are root on Debian or Ubuntu; otherwise we
+//! stop with the exact command to run.
 
+use std::path::PathBuf;
 use std::process::Command;
 
-use crate::{Result, run};
+use crate::{Result, python, root, run};
 
-const PACKAGES: [&str; 2] = ["pkg-config", "libhdf5-dev"];
+/// The oldest cmake that configures HDF5 2.x.
+const MIN_CMAKE: (u32, u32) = (3, 26);
 
-/// Makes sure the system libraries are there.
+/// Makes sure the build tools are there.
 pub(crate) fn ensure() -> Result {
-    if let Some(version) = hdf5_version() {
-        println!("xtask: found libhdf5 {version}");
-        return check_version(&version);
+    ensure_system_tools()?;
+    let cmake = cmake_path();
+    if let Some(version) = cmake_version(&cmake).filter(|v| new_enough(v)) {
+        println!("xtask: found cmake {version} ({})", cmake.display());
+        return Ok(());
+    }
+    if cmake != tools_cmake() {
+        return Err(format!(
+            "CMAKE={} is not CMake {}.{} or newer, which HDF5 2.x needs; unset CMAKE to use \
+             the one `cargo xtask` installs under target/tools",
+            cmake.display(),
+            MIN_CMAKE.0,
+            MIN_CMAKE.1
+        ));
+    }
+    println!("xtask: installing cmake from PyPI into target/tools");
+    python::venv("tools", &["cmake"]).ok_or("cannot make the tools venv with cmake")?;
+    match cmake_version(&cmake) {
+        Some(v) if new_enough(&v) => {
+            println!("xtask: installed cmake {v}");
+            Ok(())
+        }
+        Some(v) => Err(format!(
+            "cmake {v} from PyPI is older than {}.{}",
+            MIN_CMAKE.0, MIN_CMAKE.1
+        )),
+        None => Err(format!("{} does not run after install", cmake.display())),
+    }
+}
+
+/// The cmake cargo builds use: `CMAKE` as cargo set it for us (from the environment or
+/// `.cargo/config.toml`), else the tools venv's.
+fn cmake_path() -> PathBuf {
+    std::env::var_os("CMAKE").map_or_else(tools_cmake, PathBuf::from)
+}
+
+fn tools_cmake() -> PathBuf {
+    root()
+        .join("target")
+        .join("tools")
+        .join("bin")
+        .join("cmake")
+}
+
+fn cmake_version(cmake: &std::path::Path) -> Option<String> {
+    let out = Command::new(cmake).arg("--version").output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    out.status
+        .success()
+        .then(|| text.split_whitespace().nth(2).map(str::to_owned))
+        .flatten()
+}
+
+fn new_enough(version: &str) -> bool {
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0)) >= MIN_CMAKE
+}
+
+/// The C compiler, make and Python's venv module, installed with apt-get when missing.
+fn ensure_system_tools() -> Result {
+    let works = |program: &str, args: &[&str]| {
+        Command::new(program)
+            .args(args)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let mut missing = Vec::new();
+    if !works("cc", &["--version"]) {
+        missing.push("gcc");
+    }
+    if !works("make", &["--version"]) {
+        missing.push("make");
+    }
+    if !works("python3", &["-m", "venv", "--help"]) {
+        missing.extend(["python3", "python3-venv"]);
+    }
+    if missing.is_empty() {
+        return Ok(());
     }
     let install = format!(
         "apt-get update && apt-get install -y --no-install-recommends {}",
-        PACKAGES.join(" ")
+        missing.join(" ")
     );
     let is_root = Command::new("id")
         .arg("-u")
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-    let has_apt = Command::new("apt-get").arg("--version").output().is_ok();
-    if !(is_root && has_apt) {
+    if !(is_root && works("apt-get", &["--version"])) {
         return Err(format!(
-            "libhdf5 development files (>= 1.10) and pkg-config are missing; install them with:\n    sudo {install}"
+            "the HDF5 build needs {}; install them with:\n    sudo {install}",
+            missing.join(", ")
         ));
     }
-    println!("xtask: installing {}", PACKAGES.join(" "));
+    println!("xtask: installing {}", missing.join(" "));
     run(Command::new("apt-get").arg("update").arg("-qq"))?;
     run(Command::new("apt-get")
         .args(["install", "-y", "-qq", "--no-install-recommends"])
-        .args(PACKAGES)
-        .env("DEBIAN_FRONTEND", "noninteractive"))?;
-    let version = hdf5_version().ok_or("libhdf5 still not found by pkg-config after install")?;
-    check_version(&version)
-}
-
-fn hdf5_version() -> Option<String> {
-    let out = Command::new("pkg-config")
-        .args(["--modversion", "hdf5"])
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
-
-fn check_version(version: &str) -> Result {
-    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
-    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-    if (major, minor) >= (1, 10) {
-        Ok(())
-    } else {
-        Err(format!(
-            "libhdf5 {version} is too old: ooc needs 1.10 or newer"
-        ))
-    }
+        .args(&missing)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
 }

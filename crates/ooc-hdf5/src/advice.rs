@@ -13,6 +13,10 @@ pub const TINY_CHUNK_BYTES: usize = 64 << 10;
 /// Chunks larger than this draw a [`ChunkWarning::Huge`].
 pub const HUGE_CHUNK_BYTES: usize = 16 << 20;
 
+/// The extent the advisor assumes for an empty dimension (as h5py's `chunks=True` does):
+/// a dataset created empty is usually grown along it.
+const EMPTY_EXTENT_GUESS: usize = 1024;
+
 /// How a dataset will mostly be read or written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AccessPattern {
@@ -93,7 +97,8 @@ impl ChunkAdvice {
 
     /// Advises a chunk shape of at most `target_bytes` (and more than half of it, unless
     /// the whole dataset is smaller) shaped for `pattern`. Every extent is at least 1 and
-    /// at most the dataset's (at least 1 for empty dimensions).
+    /// at most the dataset's; an empty dimension counts as 1024 long (as in h5py), which
+    /// HDF5 accepts even when the dimension cannot grow.
     ///
     /// ```
     /// use ooc_hdf5::{AccessPattern, ChunkAdvice};
@@ -101,6 +106,8 @@ impl ChunkAdvice {
     /// assert_eq!(a.chunk, vec![1, 262_144]);
     /// let c = ChunkAdvice::for_shape(&[100, 1_000_000], 4, AccessPattern::ColumnStream);
     /// assert_eq!(c.chunk, vec![100, 2621]);
+    /// let empty = ChunkAdvice::for_shape(&[0, 5], 8, AccessPattern::RowStream);
+    /// assert_eq!(empty.chunk, vec![1024, 5]);
     /// ```
     #[must_use]
     pub fn for_shape_with_target(
@@ -111,7 +118,10 @@ impl ChunkAdvice {
     ) -> ChunkAdvice {
         let elem_size = elem_size.max(1);
         let target = (target_bytes / elem_size).max(1);
-        let dims: Vec<usize> = shape.iter().map(|&d| d.max(1)).collect();
+        let dims: Vec<usize> = shape
+            .iter()
+            .map(|&d| if d == 0 { EMPTY_EXTENT_GUESS } else { d })
+            .collect();
         let chunk = match pattern {
             AccessPattern::RowStream => fill_from(&dims, target, dims.len()..0),
             AccessPattern::ColumnStream => fill_from(&dims, target, 0..dims.len()),
@@ -172,11 +182,12 @@ impl ChunkAdvice {
 }
 
 /// Checks a chunk shape against a dataset's shape and maximum shape (`None` for an
-/// unlimited dimension; dimensions past the end of `max` count as unlimited).
+/// unlimited dimension; dimensions past the end of `max` count as unlimited). As in
+/// HDF5, a chunk may be longer than a fixed-size dimension that is empty.
 ///
 /// # Errors
 /// [`ooc_core::Error::InvalidChunkShape`] for another rank, a zero, or a chunk larger
-/// than a fixed-size dimension.
+/// than a fixed-size dimension that is not empty.
 pub(crate) fn check_chunk(
     chunk: &[usize],
     shape: &[usize],
@@ -195,8 +206,9 @@ pub(crate) fn check_chunk(
     }
     if chunk
         .iter()
+        .zip(shape)
         .zip(max)
-        .any(|(&c, m)| m.is_some_and(|m| c > m))
+        .any(|((&c, &d), m)| d > 0 && m.is_some_and(|m| c > m))
     {
         return Err(err(
             "chunk is larger than a fixed-size dimension of the dataset",
@@ -249,18 +261,59 @@ mod tests {
         ) {
             let a = ChunkAdvice::for_shape_with_target(&shape, elem_size, pattern, target);
             prop_assert_eq!(a.chunk.len(), shape.len());
-            for (&c, &d) in a.chunk.iter().zip(&shape) {
-                prop_assert!(c >= 1 && c <= d.max(1), "{:?} in {:?}", a.chunk, shape);
+            let guessed: Vec<usize> =
+                shape.iter().map(|&d| if d == 0 { EMPTY_EXTENT_GUESS } else { d }).collect();
+            for (&c, &d) in a.chunk.iter().zip(&guessed) {
+                prop_assert!(c >= 1 && c <= d, "{:?} in {:?}", a.chunk, shape);
             }
             let elems: usize = a.chunk.iter().product();
             prop_assert_eq!(a.chunk_bytes, elems * elem_size);
-            let whole: usize = shape.iter().map(|&d| d.max(1)).product();
+            let whole: usize = guessed.iter().product();
             let target_elems = (target / elem_size).max(1);
             prop_assert!(elems <= target_elems, "{:?} over target {}", a.chunk, target_elems);
             // Near the target: more than half of it, unless the whole dataset is smaller.
             prop_assert!(elems == whole || 2 * elems > target_elems,
                 "{:?} of {:?} too small for target {}", a.chunk, shape, target_elems);
             prop_assert!(ChunkAdvice::check(&shape, &a.chunk, elem_size).is_ok());
+            let fixed: Vec<Option<usize>> = shape.iter().map(|&d| Some(d)).collect();
+            prop_assert!(check_chunk(&a.chunk, &shape, &fixed).is_ok());
+        }
+
+        /// Every shape with an empty dimension gets chunks that create a dataset, fixed
+        /// in size or resizable, advised or given (as h5py's `chunks=True`).
+        #[test]
+        fn empty_shapes_get_chunks_that_create(
+            mut shape in prop::collection::vec(0_usize..3000, 1..4),
+            zero in 0_usize..3,
+            pattern in pattern(),
+            resizable in any::<bool>(),
+            deflate in any::<bool>(),
+        ) {
+            let zero = zero % shape.len();
+            shape[zero] = 0;
+            let advice = ChunkAdvice::for_shape(&shape, 8, pattern);
+            let dir = tempfile::tempdir().unwrap();
+            let file = crate::File::create(dir.path().join("e.h5")).unwrap();
+            let mut builder = file.new_dataset::<f64>("given").shape(&shape).chunk(&advice.chunk);
+            let mut auto = file.new_dataset::<f64>("auto").shape(&shape);
+            if resizable {
+                let max = vec![None; shape.len()];
+                builder = builder.max_shape(&max);
+                auto = auto.max_shape(&max);
+            }
+            if deflate {
+                builder = builder.deflate(1);
+                auto = auto.deflate(1);
+            }
+            let ds = builder.create().map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(ds.chunk(), Some(&advice.chunk[..]));
+            prop_assert_eq!(ds.read_vec::<f64>().unwrap(), Vec::<f64>::new());
+            if resizable || deflate {
+                // Made with the row-stream advice.
+                let ds = auto.create().map_err(|e| TestCaseError::fail(e.to_string()))?;
+                let rows = ChunkAdvice::for_shape(&shape, 8, AccessPattern::RowStream);
+                prop_assert_eq!(ds.chunk(), Some(&rows.chunk[..]));
+            }
         }
     }
 

@@ -1,11 +1,193 @@
-//! Decoding raw HDF5 chunks outside the library: undoing the deflate and shuffle filters
-//! in reverse pipeline order, skipping the filters a chunk's mask says were not applied,
-//! and refusing (with a reason, never a panic) data that does not decode to exactly one
-//! chunk's bytes.
+//! Decoding raw HDF5 chunks outside the library: undoing the filters in reverse pipeline
+//! order (deflate, shuffle, and the registered filters h5py and hdf5plugin write: LZF,
+//! Blosc with its inner codecs and shuffles, Zstandard), skipping the filters a chunk's mask
+//! says were not applied, and refusing (with a reason, never a panic) data that does not
+//! decode to exactly one chunk's bytes. Also what ooc knows about filters by id: their
+//! names, and whether it can decode them ([`Filter::is_decodable`]).
 
 use libdeflater::{DecompressionError, Decompressor};
 
 use crate::dataset::Filter;
+use crate::error::Error;
+
+/// HDF5 filter id of LZF (h5py's `lzf`).
+pub(crate) const LZF: i32 = 32000;
+/// HDF5 filter id of Blosc 1 (`PyTables`, hdf5plugin `Blosc`).
+pub(crate) const BLOSC: i32 = 32001;
+/// HDF5 filter id of Zstandard (hdf5plugin `Zstd`).
+pub(crate) const ZSTD: i32 = 32015;
+
+impl Filter {
+    /// The filter's HDF5 id: 1 to 6 for the library's own, 32000 and up for registered
+    /// ones ([`Filter::Other`]).
+    #[must_use]
+    pub fn id(&self) -> i32 {
+        match self {
+            Filter::Deflate(_) => 1,
+            Filter::Shuffle => 2,
+            Filter::Fletcher32 => 3,
+            Filter::Other(id) => *id,
+        }
+    }
+
+    /// The filter's usual name: the library's for its own filters, the registered one
+    /// (h5py, hdf5plugin) for well-known ids, `"unknown"` otherwise.
+    ///
+    /// ```
+    /// use ooc_hdf5::Filter;
+    /// assert_eq!(Filter::Other(32001).name(), "blosc");
+    /// assert_eq!(Filter::Deflate(4).name(), "deflate");
+    /// ```
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self.id() {
+            1 => "deflate",
+            2 => "shuffle",
+            3 => "fletcher32",
+            4 => "szip",
+            5 => "nbit",
+            6 => "scaleoffset",
+            LZF => "lzf",
+            BLOSC => "blosc",
+            32004 => "lz4",
+            32008 => "bitshuffle",
+            32013 => "zfp",
+            ZSTD => "zstd",
+            32017 => "sz",
+            32018 => "fcidecomp",
+            32024 => "sz3",
+            32026 => "blosc2",
+            _ => "unknown",
+        }
+    }
+
+    /// Whether the parallel read path ([`crate::ParallelReader`]) decodes this filter
+    /// itself, on its own threads without the library lock: deflate, shuffle, LZF, Blosc
+    /// (blosclz, lz4, lz4hc, zlib and zstd inside; byte and bit shuffle) and Zstandard.
+    #[must_use]
+    pub fn decodes_in_parallel(&self) -> bool {
+        matches!(
+            self,
+            Filter::Deflate(_) | Filter::Shuffle | Filter::Other(LZF | BLOSC | ZSTD)
+        )
+    }
+
+    /// Whether ooc can read data stored through this filter: decoded by ooc itself
+    /// ([`Filter::decodes_in_parallel`]) or by the HDF5 library ooc is built with (its
+    /// own filters but szip, and the LZF, Blosc and Zstandard decoders ooc registers).
+    /// Data behind a filter for which this is `false` reads as
+    /// [`Error::UnsupportedFilter`] through [`crate::ParallelReader`].
+    ///
+    /// ```
+    /// use ooc_hdf5::Filter;
+    /// assert!(Filter::Other(32000).is_decodable()); // LZF
+    /// assert!(Filter::Other(6).is_decodable()); // scale-offset, by the library
+    /// assert!(!Filter::Other(32008).is_decodable()); // bitshuffle
+    /// ```
+    #[must_use]
+    pub fn is_decodable(&self) -> bool {
+        self.decodes_in_parallel() || library_decodes(self.id())
+    }
+}
+
+/// Whether the HDF5 library can decode filter `id` (registered, with a decoder).
+pub(crate) fn library_decodes(id: i32) -> bool {
+    use hdf5_sys::h5z::{H5Z_FILTER_CONFIG_DECODE_ENABLED, H5Zfilter_avail, H5Zget_filter_info};
+    crate::raw::locked(|| {
+        // SAFETY: plain queries of the library's filter table by id.
+        if unsafe { H5Zfilter_avail(id) } <= 0 {
+            return false;
+        }
+        let mut config = 0_u32;
+        // SAFETY: as above; `config` is a live out-pointer.
+        let status = unsafe { H5Zget_filter_info(id, &raw mut config) };
+        status >= 0 && config & H5Z_FILTER_CONFIG_DECODE_ENABLED != 0
+    })
+}
+
+/// Registers a Zstandard decoder (filter 32015, as hdf5plugin writes it) with the library,
+/// once, so the library path reads those datasets too; the `hdf5` crate registers LZF
+/// and Blosc itself. Decoding only: ooc does not write Zstandard chunks. Call with the
+/// library lock held.
+pub(crate) fn register_zstd() {
+    use hdf5_sys::h5z::{H5Z_CLASS_T_VERS, H5Z_class2_t, H5Zregister};
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let class = H5Z_class2_t {
+            version: H5Z_CLASS_T_VERS.cast_signed(),
+            id: ZSTD,
+            encoder_present: 0,
+            decoder_present: 1,
+            name: c"zstd".as_ptr(),
+            can_apply: None,
+            set_local: None,
+            filter: Some(zstd_library_filter),
+        };
+        // SAFETY: `class` is a valid filter class, which the library copies; its name
+        // is a static string. A failure leaves the filter unregistered, which
+        // `library_decodes` then reports.
+        unsafe {
+            H5Zregister((&raw const class).cast());
+        }
+    });
+}
+
+/// The library's filter callback for Zstandard: replaces the frame in `*buf` by its
+/// content. Returns the content's length, or 0 (the library's failure) for anything it
+/// cannot decode. Never unwinds.
+unsafe extern "C" fn zstd_library_filter(
+    flags: std::ffi::c_uint,
+    _cd_nelmts: usize,
+    _cd_values: *const std::ffi::c_uint,
+    nbytes: usize,
+    buf_size: *mut usize,
+    buf: *mut *mut std::ffi::c_void,
+) -> usize {
+    use hdf5_sys::h5::{H5allocate_memory, H5free_memory};
+    if flags & hdf5_sys::h5z::H5Z_FLAG_REVERSE == 0 || buf.is_null() || buf_size.is_null() {
+        return 0;
+    }
+    // SAFETY: the library passes its buffer of at least `nbytes` valid bytes.
+    let src = unsafe { std::slice::from_raw_parts((*buf).cast::<u8>(), nbytes) };
+    let Ok(Some(size)) = zstd::zstd_safe::get_frame_content_size(src) else {
+        return 0;
+    };
+    let Ok(size) = usize::try_from(size) else {
+        return 0;
+    };
+    if size == 0 {
+        return 0;
+    }
+    // SAFETY: a plain allocation by the library's allocator, which frees filter buffers.
+    let out = unsafe { H5allocate_memory(size, 0) }.cast::<u8>();
+    if out.is_null() {
+        return 0;
+    }
+    // SAFETY: `out` holds `size` bytes just allocated, not aliased.
+    let dst = unsafe { std::slice::from_raw_parts_mut(out, size) };
+    match zstd::bulk::decompress_to_buffer(src, dst) {
+        Ok(n) if n == size => {
+            // SAFETY: the old buffer is the library's and replaced by `out`, which it
+            // will free; the out-pointers were checked non-null.
+            unsafe {
+                H5free_memory(*buf);
+                *buf = out.cast();
+                *buf_size = size;
+            }
+            size
+        }
+        _ => {
+            // SAFETY: `out` was allocated above and is not used again.
+            unsafe { H5free_memory(out.cast()) };
+            0
+        }
+    }
+}
+
+/// The filter of a pipeline that ooc cannot read, if any.
+pub(crate) fn undecodable(pipeline: &[Filter]) -> Option<&Filter> {
+    pipeline.iter().find(|f| !f.is_decodable())
+}
 
 /// Reusable buffers for decoding chunks one after another on one thread.
 ///
@@ -16,6 +198,8 @@ pub(crate) struct Scratch {
     a: Vec<u8>,
     b: Vec<u8>,
     inflate: Decompressor,
+    /// A Zstandard context, made on the first Zstandard chunk.
+    zstd: Option<zstd::bulk::Decompressor<'static>>,
 }
 
 impl std::fmt::Debug for Scratch {
@@ -35,12 +219,44 @@ impl Default for Scratch {
             a: Vec::new(),
             b: Vec::new(),
             inflate: Decompressor::new(),
+            zstd: None,
         }
     }
 }
 
 /// Why a chunk could not be decoded.
-pub(crate) type DecodeError = String;
+#[derive(Debug)]
+pub(crate) enum DecodeError {
+    /// The bytes are wrong for the filters (or for one chunk).
+    Corrupt(String),
+    /// A filter, or a codec inside one, that ooc does not decode.
+    Unsupported(Filter, String),
+}
+
+impl DecodeError {
+    /// The crate's error for this failure in chunk `offset` of dataset `path`.
+    pub(crate) fn at(self, path: &str, offset: &[usize]) -> Error {
+        match self {
+            DecodeError::Corrupt(reason) => Error::CorruptChunk {
+                path: path.to_owned(),
+                offset: offset.to_vec(),
+                reason,
+            },
+            DecodeError::Unsupported(filter, reason) => Error::UnsupportedFilter {
+                path: path.to_owned(),
+                id: filter.id(),
+                name: filter.name(),
+                reason,
+            },
+        }
+    }
+}
+
+impl From<String> for DecodeError {
+    fn from(reason: String) -> Self {
+        DecodeError::Corrupt(reason)
+    }
+}
 
 /// A decoded chunk: its bytes, and whether they are still byte-shuffled (the first filter
 /// of the pipeline, left for the caller to undo while copying, see [`unshuffle_run`]).
@@ -120,15 +336,31 @@ impl Scratch {
                     break;
                 }
                 Filter::Shuffle => unshuffle(src, dst, elem_size),
-                other => return Err(format!("filter {other:?} is not supported here")),
+                Filter::Other(LZF) => lzf_exact(src, dst, chunk_bytes)?,
+                Filter::Other(BLOSC) => blosc_exact(src, dst, chunk_bytes)?,
+                Filter::Other(ZSTD) => {
+                    let z = match &mut self.zstd {
+                        Some(z) => z,
+                        slot => slot.insert(zstd::bulk::Decompressor::new().map_err(|e| {
+                            DecodeError::Corrupt(format!("zstd: no decompression context: {e}"))
+                        })?),
+                    };
+                    zstd_exact(z, src, dst, chunk_bytes)?;
+                }
+                other => {
+                    return Err(DecodeError::Unsupported(
+                        other.clone(),
+                        "not decoded by the parallel reader".to_owned(),
+                    ));
+                }
             }
             cur = if cur == 1 { 2 } else { 1 };
         }
         let len = self.buffer(cur).len();
         if len != chunk_bytes {
-            return Err(format!(
+            return Err(DecodeError::Corrupt(format!(
                 "decoded to {len} bytes but a chunk holds {chunk_bytes}"
-            ));
+            )));
         }
         Ok((cur, shuffled))
     }
@@ -153,15 +385,155 @@ fn inflate_exact(
     set_len(dst, expected);
     match z.zlib_decompress(src, dst) {
         Ok(produced) if produced == expected => Ok(()),
-        Ok(produced) => Err(format!(
+        Ok(produced) => Err(DecodeError::Corrupt(format!(
             "deflate stream holds {produced} bytes but a chunk holds {expected}"
-        )),
-        Err(DecompressionError::InsufficientSpace) => Err(format!(
+        ))),
+        Err(DecompressionError::InsufficientSpace) => Err(DecodeError::Corrupt(format!(
             "deflate stream is longer than a chunk ({expected} bytes)"
+        ))),
+        Err(DecompressionError::BadData) => Err(DecodeError::Corrupt(
+            "deflate stream is invalid or truncated".to_owned(),
         )),
-        Err(DecompressionError::BadData) => {
-            Err("deflate stream is invalid or truncated".to_owned())
-        }
+    }
+}
+
+/// Decompresses LZF data (h5py's filter: the raw LZF stream of the whole chunk) that must
+/// hold exactly `expected` bytes.
+fn lzf_exact(src: &[u8], dst: &mut Vec<u8>, expected: usize) -> Result<(), DecodeError> {
+    set_len(dst, expected);
+    let (Ok(in_len), Ok(out_len)) = (u32::try_from(src.len()), u32::try_from(expected)) else {
+        return Err(DecodeError::Corrupt(format!(
+            "lzf: {} stored bytes or a chunk of {expected} bytes exceed 4 GiB",
+            src.len()
+        )));
+    };
+    if expected == 0 {
+        return if src.is_empty() {
+            Ok(())
+        } else {
+            Err(DecodeError::Corrupt(
+                "lzf stream is longer than a chunk (0 bytes)".to_owned(),
+            ))
+        };
+    }
+    // SAFETY: liblzf reads at most `in_len` bytes of `src` and writes at most `out_len`
+    // bytes of `dst` (it checks both bounds and returns 0 when the data would cross one);
+    // both buffers are live and that long.
+    let produced = unsafe {
+        lzf_sys::lzf_decompress(
+            src.as_ptr().cast(),
+            in_len,
+            dst.as_mut_ptr().cast(),
+            out_len,
+        )
+    };
+    if produced as usize == expected {
+        Ok(())
+    } else if produced == 0 {
+        Err(DecodeError::Corrupt(format!(
+            "lzf stream is invalid, truncated or longer than a chunk ({expected} bytes)"
+        )))
+    } else {
+        Err(DecodeError::Corrupt(format!(
+            "lzf stream holds {produced} bytes but a chunk holds {expected}"
+        )))
+    }
+}
+
+/// The inner codecs of Blosc 1, by the code in bits 5 to 7 of its header's flags byte.
+const BLOSC_CODECS: [&str; 5] = ["blosclz", "lz4", "snappy", "zlib", "zstd"];
+
+/// Decompresses one Blosc 1 buffer (hdf5plugin's and `PyTables`' filter store the buffer as
+/// is; its header says the inner codec and shuffle) that must hold exactly `expected`
+/// bytes.
+fn blosc_exact(src: &[u8], dst: &mut Vec<u8>, expected: usize) -> Result<(), DecodeError> {
+    const HEADER: usize = blosc_src::BLOSC_MIN_HEADER_LENGTH as usize;
+    let corrupt = |what: String| Err(DecodeError::Corrupt(format!("blosc: {what}")));
+    if src.len() < HEADER {
+        return corrupt(format!("{} bytes are shorter than a header", src.len()));
+    }
+    let word = |at: usize| u32::from_le_bytes([src[at], src[at + 1], src[at + 2], src[at + 3]]);
+    let (nbytes, cbytes) = (word(4) as usize, word(12) as usize);
+    if nbytes != expected {
+        return corrupt(format!(
+            "buffer holds {nbytes} bytes but a chunk holds {expected}"
+        ));
+    }
+    if cbytes > src.len() {
+        return corrupt(format!(
+            "header says {cbytes} compressed bytes but {} are stored",
+            src.len()
+        ));
+    }
+    let src = &src[..cbytes];
+    let mut checked = 0_usize;
+    // SAFETY: `src` holds `cbytes` bytes; the call reads the header only.
+    let valid =
+        unsafe { blosc_src::blosc_cbuffer_validate(src.as_ptr().cast(), cbytes, &raw mut checked) };
+    if valid < 0 || checked != expected {
+        return corrupt("invalid header".to_owned());
+    }
+    let codec = usize::from(src[2] >> 5);
+    if !blosc_has_codec(codec) {
+        let name = BLOSC_CODECS.get(codec).copied().unwrap_or("unknown");
+        return Err(DecodeError::Unsupported(
+            Filter::Other(BLOSC),
+            format!("inner codec {name} (code {codec}) is not built in"),
+        ));
+    }
+    set_len(dst, expected);
+    if expected == 0 {
+        return Ok(());
+    }
+    // SAFETY: the header's compressed size equals `src.len()` (validated), and c-blosc
+    // checks every block offset and length against it; `dst` holds `expected` bytes, the
+    // size passed, which c-blosc never writes past. The `_ctx` form keeps no global state,
+    // so threads may call it at once.
+    let produced = unsafe {
+        blosc_src::blosc_decompress_ctx(src.as_ptr().cast(), dst.as_mut_ptr().cast(), expected, 1)
+    };
+    if usize::try_from(produced).is_ok_and(|p| p == expected) {
+        Ok(())
+    } else {
+        corrupt(format!("decompression failed (code {produced})"))
+    }
+}
+
+/// Whether this build of c-blosc holds the inner codec with header code `code`.
+fn blosc_has_codec(code: usize) -> bool {
+    static BUILT_IN: std::sync::OnceLock<Vec<bool>> = std::sync::OnceLock::new();
+    BUILT_IN
+        .get_or_init(|| {
+            // SAFETY: returns a pointer to a static NUL-terminated list of names.
+            let list = unsafe { std::ffi::CStr::from_ptr(blosc_src::blosc_list_compressors()) };
+            let list = list.to_string_lossy();
+            BLOSC_CODECS
+                .iter()
+                .map(|name| list.split(',').any(|n| n.trim() == *name))
+                .collect()
+        })
+        .get(code)
+        .copied()
+        .unwrap_or(false)
+}
+
+/// Decompresses Zstandard data (hdf5plugin's filter: one frame of the whole chunk) that
+/// must hold exactly `expected` bytes.
+fn zstd_exact(
+    z: &mut zstd::bulk::Decompressor<'static>,
+    src: &[u8],
+    dst: &mut Vec<u8>,
+    expected: usize,
+) -> Result<(), DecodeError> {
+    set_len(dst, expected);
+    match z.decompress_to_buffer(src, dst.as_mut_slice()) {
+        Ok(produced) if produced == expected => Ok(()),
+        Ok(produced) => Err(DecodeError::Corrupt(format!(
+            "zstd frame holds {produced} bytes but a chunk holds {expected}"
+        ))),
+        Err(e) => Err(DecodeError::Corrupt(format!(
+            "zstd frame is invalid, truncated or longer than a chunk ({expected} bytes): {e}"
+        ))),
     }
 }
 
@@ -246,9 +618,9 @@ fn unshuffle8(p: [&[u8]; 8], out: &mut [u8]) {
 
 /// Decodes one stored chunk as the parallel read path does; for tests and fuzzing.
 ///
-/// `pipeline` is the filter list in write order (only [`Filter::Deflate`] and
-/// [`Filter::Shuffle`] are understood), bit `i` of `filter_mask` marks filter `i` as
-/// skipped, and `out` must be exactly one chunk's bytes long.
+/// `pipeline` is the filter list in write order (the filters of
+/// [`Filter::decodes_in_parallel`] are understood), bit `i` of `filter_mask` marks filter
+/// `i` as skipped, and `out` must be exactly one chunk's bytes long.
 ///
 /// ```
 /// use ooc_hdf5::{Filter, decode_chunk};
@@ -262,7 +634,8 @@ fn unshuffle8(p: [&[u8]; 8], out: &mut [u8]) {
 ///
 /// # Errors
 /// [`crate::Error::CorruptChunk`] when the bytes do not decode to exactly `out.len()`
-/// bytes or a filter is not understood.
+/// bytes; [`crate::Error::UnsupportedFilter`] for a filter (or a codec inside Blosc)
+/// that is not decoded here.
 pub fn decode_chunk(
     stored: &[u8],
     pipeline: &[Filter],
@@ -274,11 +647,7 @@ pub fn decode_chunk(
     scratch.raw.extend_from_slice(stored);
     let decoded = scratch
         .decode(pipeline, filter_mask, elem_size, out.len())
-        .map_err(|reason| crate::Error::CorruptChunk {
-            path: String::new(),
-            offset: Vec::new(),
-            reason,
-        })?;
+        .map_err(|e| e.at("", &[]))?;
     out.copy_from_slice(decoded);
     Ok(())
 }

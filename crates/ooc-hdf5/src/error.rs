@@ -152,6 +152,19 @@ pub enum Error {
         /// What is wrong, with the values involved.
         reason: String,
     },
+    /// Data stored through a filter (or a codec inside one) that neither ooc nor the HDF5
+    /// library it is built with decodes ([`crate::Filter::is_decodable`]).
+    #[error("{path}: filter {id} ({name}) cannot be decoded: {reason}")]
+    UnsupportedFilter {
+        /// The dataset.
+        path: String,
+        /// The filter's HDF5 id.
+        id: i32,
+        /// Its usual name ([`crate::Filter::name`]).
+        name: &'static str,
+        /// Why.
+        reason: String,
+    },
     /// An operating-system I/O error, with what was being done.
     #[error("{context}: {source}")]
     Io {

@@ -377,7 +377,9 @@ fn check_is_hdf5(path: &Path) -> Result<()> {
         reason: "the name contains a NUL byte".to_owned(),
     })?;
     // SAFETY: `c_name` is a valid NUL-terminated string that outlives the call.
-    let status = raw::locked(|| unsafe { hdf5_sys::h5f::H5Fis_hdf5(c_name.as_ptr()) });
+    let status = raw::locked(|| unsafe {
+        hdf5_sys::h5f::H5Fis_accessible(c_name.as_ptr(), hdf5_sys::h5p::H5P_DEFAULT)
+    });
     if status == 0 {
         return Err(Error::NotHdf5 {
             path: name,

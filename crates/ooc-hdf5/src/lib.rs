@@ -2,7 +2,8 @@
 //! resizable), hyperslab I/O into caller buffers, chunk advice, and a parallel read path
 //! that bypasses the library's global lock. Implements the `ooc-core` block traits.
 //!
-//! Built on the `hdf5` crate (hdf5-metno) and the system libhdf5. The library's automatic
+//! Built on the `hdf5` crate (hdf5-metno) with HDF5 2.x built from source and linked
+//! statically (zlib, LZF and Blosc filters registered). The library's automatic
 //! printing of error stacks to stderr is silenced; its messages are kept in [`Error`].
 //!
 //! - [`File`] (h5py's `w`, `w-`/`x`, `r`, `r+`, `a`; [`ChunkCache`] settings) dereferences
@@ -16,8 +17,10 @@
 //!   [`RowWriter`] for row-by-row filling of chunked datasets (whole chunks, written
 //!   directly when the library need not convert or filter them).
 //! - [`ChunkAdvice`]: chunk shapes for an [`AccessPattern`], [`ChunkWarning`]s.
-//! - [`ParallelReader`]: reads without the library lock ([`ReadPath`] says how), lends
-//!   zero-copy views of contiguous datasets; [`read_chunk`] reads one [`ChunkEntry`].
+//! - [`ParallelReader`]: reads without the library lock ([`ReadPath`] says how), decodes
+//!   deflate, shuffle, LZF, Blosc and Zstandard chunks on its own threads, lends zero-copy
+//!   views of contiguous datasets; [`read_chunk`] reads one [`ChunkEntry`];
+//!   [`Filter::is_decodable`] says whether ooc reads a filter at all.
 //! - `Dataset` and `ParallelReader` implement the `ooc-core` block traits.
 //!
 //! ```

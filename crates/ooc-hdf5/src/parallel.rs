@@ -2,25 +2,27 @@
 //! so threads reading through it queue up. A [`ParallelReader`] asks the library once
 //! where the data lie — the file offset of a contiguous dataset, or the address, stored
 //! size and filter mask of every chunk — and then reads with positional reads (`pread`)
-//! from any number of threads, decoding deflate and shuffle itself. Whatever it does not
-//! understand (other filters, compact, external or virtual storage, non-native byte order,
-//! a file with a user block, unallocated contiguous storage) it reads through the library
-//! instead, with the same results.
+//! from any number of threads, undoing the filters itself (deflate, shuffle, LZF, Blosc,
+//! Zstandard: [`Filter::decodes_in_parallel`]). Whatever it does not understand (other
+//! filters the library decodes, compact, external or virtual storage, non-native byte
+//! order, a file with a user block, unallocated contiguous storage) it reads through the
+//! library instead, with the same results; data behind a filter nobody decodes reads as
+//! [`Error::UnsupportedFilter`].
 //!
-//! libhdf5 1.10 has no call that lists all chunks at once: finding one chunk's address
-//! walks the allocated chunks, so an index of a dataset with many chunks costs
-//! `grid × allocated` steps. Above [`DEFAULT_INDEX_BUDGET`] the reader instead asks the
-//! library for each chunk's raw bytes (`H5Dread_chunk`, one short locked call per chunk)
-//! and still decodes them in parallel ([`ReadPath::ChunkedViaLibrary`]).
+//! The chunk index comes from one walk of the library's own index (`H5Dchunk_iter`,
+//! HDF5 ≥ 1.14: every index type, B-trees, extensible and fixed arrays, single chunk), at
+//! the cost of one entry per chunk of the grid. Grids above the index budget
+//! ([`MAX_INDEXED_CHUNKS`] by default) are read by asking the library for each chunk's
+//! raw bytes (`H5Dread_chunk`, one short locked call per chunk) and still decoded in
+//! parallel ([`ReadPath::ChunkedViaLibrary`]).
 
 use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 
 use hdf5_sys::h5::HADDR_UNDEF;
 use hdf5_sys::h5d::{
-    H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS, H5D_layout_t, H5Dget_chunk_info_by_coord,
-    H5Dget_create_plist, H5Dget_num_chunks, H5Dget_offset, H5Dget_space, H5Dget_type,
-    H5Dread_chunk,
+    H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS, H5D_layout_t, H5Dchunk_iter, H5Dget_create_plist,
+    H5Dget_offset, H5Dget_type, H5Dread_chunk2,
 };
 use hdf5_sys::h5f::{H5F_scope_t, H5Fclose, H5Fflush, H5Fget_create_plist};
 use hdf5_sys::h5i::H5Iget_file_id;
@@ -28,24 +30,22 @@ use hdf5_sys::h5p::{
     H5Pclose, H5Pget_chunk_opts, H5Pget_external_count, H5Pget_fill_value, H5Pget_filter2,
     H5Pget_layout, H5Pget_nfilters, H5Pget_userblock,
 };
-use hdf5_sys::h5s::H5Sclose;
 use hdf5_sys::h5t::{H5Tclose, H5Tequal};
 use ooc_core::{ArrayMeta, DType, Element, Par, ReadBlock, Region, ViewBlock};
 use rayon::prelude::*;
 
 use crate::dataset::{Dataset, Filter};
-use crate::decode::{Scratch, unshuffle_run};
+use crate::decode::{Scratch, undecodable, unshuffle_run};
 use crate::error::{Context, Error, Result};
 use crate::raw::{self, Id, MAX_RANK};
 
 /// Chunk grids larger than this are never indexed (the index takes 24 bytes per chunk).
 pub const MAX_INDEXED_CHUNKS: usize = 1 << 22;
 
-/// How much work [`Dataset::parallel_reader`] spends on a chunk index: libhdf5 1.10 finds
-/// one chunk's address by walking the allocated chunks, so an index costs about
-/// `grid chunks × allocated chunks` steps. Above this, chunks are read raw through the
-/// library instead ([`ReadPath::ChunkedViaLibrary`]).
-pub const DEFAULT_INDEX_BUDGET: u64 = 1 << 24;
+/// How many chunk index entries (chunks of the grid) [`Dataset::parallel_reader`] makes
+/// at most. Above this, chunks are read raw through the library instead
+/// ([`ReadPath::ChunkedViaLibrary`]).
+pub const DEFAULT_INDEX_BUDGET: u64 = MAX_INDEXED_CHUNKS as u64;
 
 /// How a [`ParallelReader`] reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,8 +80,8 @@ pub struct ChunkEntry {
 /// never written (`entry.addr == u64::MAX`) reads as `fill`. For tests and fuzzing of the
 /// chunk index entries.
 ///
-/// `pipeline` is the dataset's filter list in write order (only [`Filter::Deflate`] and
-/// [`Filter::Shuffle`] decode), `chunk` the chunk shape, `fill` one element's bytes (its
+/// `pipeline` is the dataset's filter list in write order (the filters of
+/// [`Filter::decodes_in_parallel`] decode), `chunk` the chunk shape, `fill` one element's bytes (its
 /// length is the element size), and `out` must hold one chunk's bytes.
 ///
 /// ```
@@ -105,7 +105,8 @@ pub struct ChunkEntry {
 /// # Errors
 /// [`Error::CorruptChunk`] when the entry or the stored bytes are wrong (a stored size
 /// that is implausible for the chunk, an address past the file's end, data that does not
-/// decode to exactly one chunk, a filter not decoded here); as [`Error::Core`]:
+/// decode to exactly one chunk); [`Error::UnsupportedFilter`] for a filter not decoded
+/// here; as [`Error::Core`]:
 /// [`ooc_core::Error::InvalidChunkShape`] for a chunk shape of rank 0, above 32 or with
 /// an empty extent, [`ooc_core::Error::InvalidSize`] for an empty `fill`,
 /// [`ooc_core::Error::ShapeOverflow`] when a chunk's bytes do not fit in `usize`, and
@@ -177,6 +178,8 @@ struct ChunkIndex {
 #[derive(Debug)]
 enum Source {
     Library,
+    /// Stored through a filter that neither ooc nor the library decodes: reads fail.
+    Undecodable(Filter),
     Contiguous {
         file: std::fs::File,
         offset: u64,
@@ -246,8 +249,8 @@ impl Dataset {
         self.parallel_reader_with_index_budget(DEFAULT_INDEX_BUDGET)
     }
 
-    /// As [`Dataset::parallel_reader`], spending at most `budget` steps (grid chunks ×
-    /// allocated chunks) on a chunk index; `0` always reads chunks through the library
+    /// As [`Dataset::parallel_reader`], making a chunk index of at most `budget` entries
+    /// (chunks of the grid); `0` always reads chunks through the library
     /// ([`ReadPath::ChunkedViaLibrary`]), `u64::MAX` always indexes (up to
     /// [`MAX_INDEXED_CHUNKS`]).
     ///
@@ -305,7 +308,7 @@ fn inspect(ds: &Dataset, index_budget: u64) -> Result<(Source, ReadPath)> {
             layout,
             external,
             offset: HADDR_UNDEF,
-            pipeline: Ok(Vec::new()),
+            pipeline: Vec::new(),
             partial_unfiltered: false,
             fill: Vec::new(),
         };
@@ -357,10 +360,24 @@ fn inspect(ds: &Dataset, index_budget: u64) -> Result<(Source, ReadPath)> {
             ))
         }
         H5D_layout_t::H5D_CHUNKED => {
-            let pipeline = match info.pipeline {
-                Ok(p) => p,
-                Err(id) => return library(format!("filter {id} is not decoded here")),
-            };
+            let pipeline = info.pipeline;
+            if let Some(f) = undecodable(&pipeline) {
+                return Ok((
+                    Source::Undecodable(f.clone()),
+                    ReadPath::Library(format!(
+                        "filter {} ({}) cannot be decoded",
+                        f.id(),
+                        f.name()
+                    )),
+                ));
+            }
+            if let Some(f) = pipeline.iter().find(|f| !f.decodes_in_parallel()) {
+                return library(format!(
+                    "filter {} ({}) is decoded by the library",
+                    f.id(),
+                    f.name()
+                ));
+            }
             if info.partial_unfiltered {
                 return library("partial edge chunks are stored unfiltered");
             }
@@ -372,11 +389,8 @@ fn inspect(ds: &Dataset, index_budget: u64) -> Result<(Source, ReadPath)> {
                 .try_fold(1_usize, |acc, (&d, &c)| {
                     acc.checked_mul(d.div_ceil(c.max(1)))
                 });
-            let allocated = allocated_chunks(ds).context(ctx)?;
-            let indexed = index_budget > 0
-                && grid.is_some_and(|n| {
-                    n <= MAX_INDEXED_CHUNKS && (n as u64).saturating_mul(allocated) <= index_budget
-                });
+            let indexed =
+                grid.is_some_and(|n| n <= MAX_INDEXED_CHUNKS && (n as u64) <= index_budget);
             let index = chunk_index(ds, pipeline, info.fill, indexed).context(ctx)?;
             let file = open()?;
             let whole_rows = (1..index.chunk.len()).all(|d| index.chunk[d] == ds.shape()[d]);
@@ -427,14 +441,14 @@ struct LayoutFacts {
     layout: H5D_layout_t,
     external: i32,
     offset: u64,
-    /// The filters in write order, or the id of one that is not understood.
-    pipeline: std::result::Result<Vec<Filter>, i32>,
+    /// The filters in write order.
+    pipeline: Vec<Filter>,
     partial_unfiltered: bool,
     fill: Vec<u8>,
 }
 
 /// The filter pipeline of a dataset creation property list (lock held).
-fn pipeline(dcpl: i64) -> hdf5::Result<std::result::Result<Vec<Filter>, i32>> {
+fn pipeline(dcpl: i64) -> hdf5::Result<Vec<Filter>> {
     // SAFETY: `dcpl` is an open property list.
     let n = raw::check(unsafe { H5Pget_nfilters(dcpl) })?;
     let mut out = Vec::new();
@@ -457,27 +471,95 @@ fn pipeline(dcpl: i64) -> hdf5::Result<std::result::Result<Vec<Filter>, i32>> {
                 &raw mut config,
             )
         })?;
-        match id {
-            1 => out.push(Filter::Deflate(u8::try_from(cd[0]).unwrap_or(0))),
-            2 => out.push(Filter::Shuffle),
-            other => return Ok(Err(other)),
-        }
+        out.push(match id {
+            1 => Filter::Deflate(u8::try_from(cd[0]).unwrap_or(0)),
+            2 => Filter::Shuffle,
+            3 => Filter::Fletcher32,
+            other => Filter::Other(other),
+        });
     }
-    Ok(Ok(out))
+    Ok(out)
 }
 
-/// Reads the address, size and filter mask of every chunk (lock taken per query).
-/// Number of chunks with storage (one walk over the library's chunk index).
-fn allocated_chunks(ds: &Dataset) -> hdf5::Result<u64> {
-    let id = ds.h5_id();
-    raw::locked(|| {
-        // SAFETY: `id` is an open dataset; the space is closed by its guard.
-        let space = Id::new(unsafe { H5Dget_space(id) }, H5Sclose)?;
-        let mut n = 0_u64;
-        // SAFETY: ids are open; `n` is a live out-pointer.
-        raw::check(unsafe { H5Dget_num_chunks(id, space.id(), &raw mut n) })?;
-        Ok(n)
-    })
+/// Where every chunk lies, one entry per chunk of `grid` in C order, from one walk of the
+/// library's chunk index (lock held); chunks without storage keep `HADDR_UNDEF`.
+fn walk_chunks(
+    id: hdf5_sys::h5i::hid_t,
+    chunk: &[usize],
+    grid: &[usize],
+) -> hdf5::Result<Vec<ChunkEntry>> {
+    /// What the callback fills, and the first chunk it could not place.
+    struct Walk<'a> {
+        chunk: &'a [usize],
+        grid: &'a [usize],
+        entries: Vec<ChunkEntry>,
+        stray: Option<Vec<u64>>,
+    }
+    /// Called by the library for each chunk with storage; must not unwind.
+    unsafe extern "C" fn visit(
+        offset: *const u64,
+        mask: u32,
+        addr: u64,
+        size: u64,
+        data: *mut std::ffi::c_void,
+    ) -> std::ffi::c_int {
+        // SAFETY: `data` is the `Walk` passed to `H5Dchunk_iter` below, alive and not
+        // otherwise borrowed during the walk.
+        let walk = unsafe { &mut *data.cast::<Walk<'_>>() };
+        let rank = walk.chunk.len();
+        // SAFETY: the library passes the chunk's logical offset, one value per dimension.
+        let offset = unsafe { std::slice::from_raw_parts(offset, rank) };
+        let mut lin = 0_usize;
+        for d in 0..rank {
+            let g = usize::try_from(offset[d]).map_or(usize::MAX, |o| o / walk.chunk[d]);
+            if g >= walk.grid[d] {
+                walk.stray = Some(offset.to_vec());
+                return -1;
+            }
+            lin = lin * walk.grid[d] + g;
+        }
+        match walk.entries.get_mut(lin) {
+            Some(e) => {
+                *e = ChunkEntry { addr, size, mask };
+                0
+            }
+            None => {
+                walk.stray = Some(offset.to_vec());
+                -1
+            }
+        }
+    }
+    let total: usize = grid.iter().product();
+    let empty = ChunkEntry {
+        addr: HADDR_UNDEF,
+        size: 0,
+        mask: 0,
+    };
+    let mut walk = Walk {
+        chunk,
+        grid,
+        entries: vec![empty; total],
+        stray: None,
+    };
+    let status = raw::locked(|| {
+        // SAFETY: `id` is an open dataset; `visit` matches the callback type and `walk`
+        // outlives the call.
+        unsafe {
+            H5Dchunk_iter(
+                id,
+                hdf5_sys::h5p::H5P_DEFAULT,
+                Some(visit),
+                (&raw mut walk).cast(),
+            )
+        }
+    });
+    if let Some(offset) = walk.stray {
+        return Err(hdf5::Error::from(format!(
+            "the chunk index lists a chunk at {offset:?}, outside the chunk grid {grid:?}"
+        )));
+    }
+    raw::locked(|| raw::check(status))?;
+    Ok(walk.entries)
 }
 
 fn chunk_index(
@@ -493,42 +575,16 @@ fn chunk_index(
         .zip(&chunk)
         .map(|(&d, &c)| d.div_ceil(c))
         .collect();
-    let total: usize = if indexed { grid.iter().product() } else { 0 };
     let chunk_bytes = chunk.iter().product::<usize>() * ds.dtype().size();
-    let id = ds.h5_id();
-    let rank = shape.len();
-    let mut entries = Vec::with_capacity(total);
-    raw::locked(|| -> hdf5::Result<()> {
-        let mut coord = [0_u64; MAX_RANK];
-        for k in 0..total {
-            let mut rem = k;
-            for d in (0..rank).rev() {
-                coord[d] = ((rem % grid[d]) * chunk[d]) as u64;
-                rem /= grid[d];
-            }
-            let mut e = ChunkEntry {
-                addr: HADDR_UNDEF,
-                size: 0,
-                mask: 0,
-            };
-            // SAFETY: `coord` holds `rank` offsets; out-pointers point at `e`'s fields.
-            raw::check(unsafe {
-                H5Dget_chunk_info_by_coord(
-                    id,
-                    coord.as_ptr(),
-                    &raw mut e.mask,
-                    &raw mut e.addr,
-                    &raw mut e.size,
-                )
-            })?;
-            entries.push(e);
-        }
-        Ok(())
-    })?;
+    let entries = if indexed {
+        Some(walk_chunks(ds.h5_id(), &chunk, &grid)?)
+    } else {
+        None
+    };
     Ok(ChunkIndex {
         chunk,
         grid,
-        entries: indexed.then_some(entries),
+        entries,
         pipeline,
         fill,
         chunk_bytes,
@@ -536,7 +592,7 @@ fn chunk_index(
 }
 
 unsafe extern "C" {
-    /// Stored size of the chunk at `offset` (0 when it has no storage); libhdf5 ≥ 1.10.
+    /// Stored size of the chunk at `offset` (0 when it has no storage).
     fn H5Dget_chunk_storage_size(
         dset_id: hdf5_sys::h5i::hid_t,
         offset: *const u64,
@@ -747,7 +803,7 @@ impl ParallelReader {
     fn map(&self) -> Option<&memmap2::Mmap> {
         match &self.source {
             Source::Contiguous { map, .. } | Source::Chunked { map, .. } => map.as_ref(),
-            Source::Library => None,
+            Source::Library | Source::Undecodable(_) => None,
         }
     }
 
@@ -792,6 +848,12 @@ impl ParallelReader {
         }
         match &self.source {
             Source::Library => ds.read_region(region, out),
+            Source::Undecodable(f) => Err(Error::UnsupportedFilter {
+                path: format!("{}: {}", ds.file_name(), ds.path()),
+                id: f.id(),
+                name: f.name(),
+                reason: "neither ooc nor the HDF5 library it is built with decodes it".to_owned(),
+            }),
             Source::Contiguous { file, offset, .. } => {
                 let bytes: &mut [u8] = bytemuck::cast_slice_mut(out);
                 self.read_contiguous(file, *offset, region, bytes)
@@ -1010,7 +1072,7 @@ fn read_chunks(
                     };
                     let decoded = scratch
                         .decode_planes(&index.pipeline, mask, es, index.chunk_bytes)
-                        .map_err(corrupt)?;
+                        .map_err(|e| e.at(name, &origin[..rank]))?;
                     copy_shuffled(Some(decoded.bytes), 0, decoded.shuffled)
                 });
             }
@@ -1081,7 +1143,7 @@ fn read_chunks(
                     })?;
                 let decoded = scratch
                     .decode_planes(&index.pipeline, entry.mask, es, index.chunk_bytes)
-                    .map_err(corrupt)?;
+                    .map_err(|e| e.at(name, &origin[..rank]))?;
                 copy_shuffled(Some(decoded.bytes), 0, decoded.shuffled)
             })
         })
@@ -1103,15 +1165,15 @@ impl ParallelReader {
             *o = x as u64;
         }
         raw::locked(|| {
-            // libhdf5 1.10 refuses to size or read chunks without storage; when it does,
-            // confirm that is the reason (a slower lookup, only for such chunks) before
-            // using the fill value.
+            // The library refuses to read a chunk without storage (and may refuse to size
+            // one); when it does, confirm that is the reason (a lookup in the chunk index,
+            // only for such chunks) before using the fill value.
             let unallocated = || {
                 let (mut mask, mut addr, mut stored) = (0_u32, 0_u64, 0_u64);
                 // SAFETY: `id` is open; `offset` holds the dataset's rank; out-pointers
                 // point at live locals.
                 let info = unsafe {
-                    H5Dget_chunk_info_by_coord(
+                    hdf5_sys::h5d::H5Dget_chunk_info_by_coord(
                         id,
                         offset.as_ptr(),
                         &raw mut mask,
@@ -1135,19 +1197,25 @@ impl ParallelReader {
                 .filter(|&s| s <= index.chunk_bytes + (1 << 20))
                 .ok_or_else(|| hdf5::Error::from(format!("stored size {size} is implausible")))?;
             raw.resize(size, 0);
-            let mut mask = 0_u32;
-            // SAFETY: `raw` holds the chunk's stored size, as the library just reported.
+            let (mut mask, mut len) = (0_u32, size);
+            // SAFETY: `raw` holds `len` bytes, the size passed; the library writes no more.
             let status = unsafe {
-                H5Dread_chunk(
+                H5Dread_chunk2(
                     id,
                     hdf5_sys::h5p::H5P_DEFAULT,
                     offset.as_ptr(),
                     &raw mut mask,
                     raw.as_mut_ptr().cast(),
+                    &raw mut len,
                 )
             };
             if let Err(e) = raw::check(status) {
                 return if unallocated() { Ok(None) } else { Err(e) };
+            }
+            if len != size {
+                return Err(hdf5::Error::from(format!(
+                    "chunk stores {len} bytes but the library sized it at {size}"
+                )));
             }
             Ok(Some(mask))
         })

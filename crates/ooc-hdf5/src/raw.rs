@@ -4,9 +4,13 @@
 
 use hdf5_sys::h5i::hid_t;
 
-/// Runs `f` holding the HDF5 library lock (with the library's error printing silenced).
+/// Runs `f` holding the HDF5 library lock (with the library's error printing silenced,
+/// and ooc's Zstandard decoder registered).
 pub(crate) fn locked<R>(f: impl FnOnce() -> R) -> R {
-    hdf5::sync::sync(f)
+    hdf5::sync::sync(|| {
+        crate::decode::register_zstd();
+        f()
+    })
 }
 
 /// A negative return value (`herr_t`, `hid_t`, `htri_t`) as the library's error, read

@@ -515,13 +515,16 @@ fn whole_row_chunks_stored_back_to_back_lend_views() {
     let reader = plain.parallel_reader().unwrap();
     let entries = reader.chunk_entries().unwrap();
     let back_to_back = entries.windows(2).all(|w| w[0].addr + 40 == w[1].addr);
+    // Views also need the chunks aligned for `f32` (where the library places them
+    // depends on the size of the metadata before them).
+    let lendable = back_to_back && entries[0].addr.is_multiple_of(4);
     let view = ReadBlock::<f32>::as_view(&reader).expect("whole-row chunks are mapped");
     for (r0, n) in [(0, 7), (2, 3), (1, 2), (6, 1), (0, 0)] {
         let region = Region::rows(r0, n, 5);
         match view.view_region(&region).unwrap() {
             Some(got) => assert_eq!(got, &data[r0 * 5..(r0 + n) * 5], "{region:?}"),
             // Lent whenever the chunks lie back to back (as the library writes them here).
-            None => assert!(!back_to_back, "{region:?} not lent"),
+            None => assert!(!lendable, "{region:?} not lent"),
         }
     }
     // Part of one row is one run too; a column block is not.
@@ -696,11 +699,18 @@ fn hostile_chunk_entries_are_typed_errors() {
             "file offset",
         ),
         (raw, &filters[..], "deflate"),
-        (good, &[ooc_hdf5::Filter::Fletcher32][..], "not supported"),
     ] {
         let reason = corrupt(e, pipeline);
         assert!(reason.contains(why), "{e:?}: {reason}");
     }
+    assert!(matches!(
+        read(good, &[ooc_hdf5::Filter::Fletcher32], &mut out),
+        Err(Error::UnsupportedFilter {
+            id: 3,
+            name: "fletcher32",
+            ..
+        })
+    ));
     // Arguments that do not describe a chunk.
     let mut out = vec![0_u8; 48];
     let core = |r: ooc_hdf5::Result<()>| match r {

@@ -92,7 +92,7 @@ pub enum MmapError {
     /// The file's elements are not in this machine's byte order, so they cannot be viewed
     /// in place; `read_npy_converted` reads them with conversion.
     #[error(
-        "{path:?} stores {descr} elements in non-native byte order; they cannot be mapped in place (use read_npy_converted)"
+        "{path:?} stores {descr} elements in non-native byte order; they cannot be mapped in place (use SwappedArray or read_npy_converted)"
     )]
     NonNativeByteOrder {
         /// The file.

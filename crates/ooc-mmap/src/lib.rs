@@ -8,7 +8,8 @@
 //!   zero-copy views and [`ooc_core::Footprint`].
 //! - `.npy` files (format 1.0, 2.0, 3.0): [`MmapArray::open_npy`],
 //!   [`MmapArray::create_npy`], [`inspect_npy`] to learn the element type at run time, and
-//!   [`read_npy_converted`] for files in the other byte order.
+//!   [`SwappedArray`] to stream files in the other byte order (numpy's `>f8` on a
+//!   little-endian machine) and [`read_npy_converted`] to load them whole.
 //! - Raw files: [`MmapArray::open_raw`] and [`MmapArray::create_raw`] with a [`RawLayout`].
 //!
 //! Everything a file can get wrong (lengths, headers, alignment, types) is checked before
@@ -44,6 +45,7 @@ mod mode;
 mod npy;
 mod raw;
 mod residency;
+mod swapped;
 mod whole;
 
 pub use array::MmapArray;
@@ -53,4 +55,5 @@ pub use layout::RawLayout;
 pub use mode::{Access, Mode};
 pub use npy::{inspect_npy, read_npy_converted};
 pub use ooc_core::npy::NpyHeader;
+pub use swapped::SwappedArray;
 pub use whole::{load_npy, save_npy};

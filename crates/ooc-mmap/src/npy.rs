@@ -127,11 +127,26 @@ impl<T: Element> MmapArray<T> {
     /// no permission) or [`MmapError::NotAFile`] (a directory); [`MmapError::Npy`] for a
     /// malformed, hostile or unsupported header; [`MmapError::DTypeMismatch`] when the
     /// file holds another element type than `T`; [`MmapError::NonNativeByteOrder`] for data
-    /// in the other byte order (see [`read_npy_converted`]); [`MmapError::FileTooShort`] or
+    /// in the other byte order (see [`crate::SwappedArray`] and [`read_npy_converted`]);
+    /// [`MmapError::FileTooShort`] or
     /// [`MmapError::FileTooLong`] when the file's length is not header plus data;
     /// [`MmapError::Misaligned`] when the data offset does not suit `T`.
     pub fn open_npy(path: impl AsRef<Path>, mode: Mode) -> Result<Self> {
         let path = path.as_ref();
+        let (array, order) = Self::open_npy_any_order(path, mode)?;
+        // Single bytes have no byte order, whatever prefix the descriptor carries.
+        if !order.is_native() && T::DTYPE.size() > 1 {
+            return Err(MmapError::NonNativeByteOrder {
+                path: path.to_path_buf(),
+                descr: T::DTYPE.numpy_descr(order),
+            });
+        }
+        Ok(array)
+    }
+
+    /// As [`MmapArray::open_npy`] for a file in either byte order: the map holds the
+    /// elements as stored, and the order they are stored in.
+    pub(crate) fn open_npy_any_order(path: &Path, mode: Mode) -> Result<(Self, ByteOrder)> {
         if mode == Mode::Create {
             return Err(MmapError::InvalidMode {
                 mode: mode.numpy_letter(),
@@ -141,14 +156,7 @@ impl<T: Element> MmapArray<T> {
         let (file, file_len) = open_existing(path, mode == Mode::ReadWrite)?;
         let (header, offset) = read_header(&file, path, file_len)?;
         check_header::<T>(path, &header, offset, file_len)?;
-        // Single bytes have no byte order, whatever prefix the descriptor carries.
-        if !header.order.is_native() && header.dtype.size() > 1 {
-            return Err(MmapError::NonNativeByteOrder {
-                path: path.to_path_buf(),
-                descr: header.dtype.numpy_descr(header.order),
-            });
-        }
-        Self::map_file(
+        let array = Self::map_file(
             &file,
             path,
             file_len,
@@ -156,7 +164,8 @@ impl<T: Element> MmapArray<T> {
             header.fortran_order,
             offset,
             mode,
-        )
+        )?;
+        Ok((array, header.order))
     }
 
     /// Creates (or overwrites) the `.npy` file at `path` for an array of `shape`, zero

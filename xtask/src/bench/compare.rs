@@ -9,7 +9,7 @@ use crate::bench::runner::Run;
 use crate::{Result, python, root};
 
 /// What the Python side needs installed.
-pub(crate) const PACKAGES: [&str; 4] = ["numpy", "h5py", "scipy", "dask"];
+pub(crate) const PACKAGES: [&str; 5] = ["numpy", "h5py", "scipy", "dask", "hdf5plugin"];
 
 /// The environment's interpreter, or why there is none.
 pub(crate) fn interpreter() -> std::result::Result<PathBuf, String> {

@@ -146,6 +146,20 @@ pub(crate) fn judge(report: &Report) -> Vec<Target> {
             "deflate GEMV vs dask",
         ),
         (
+            "gemv-h5-blosc-parallel",
+            false,
+            "h5py-blocked-blosc",
+            2.5,
+            "Blosc GEMV vs h5py blocked",
+        ),
+        (
+            "gemv-h5-blosc-parallel",
+            false,
+            "dask-blosc",
+            2.5,
+            "Blosc GEMV vs dask",
+        ),
+        (
             "fill-h5-chunked",
             false,
             "h5py-fill-chunked",
