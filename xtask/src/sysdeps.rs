@@ -32,7 +32,8 @@ pub(crate) fn ensure() -> Result {
         ));
     }
     println!("xtask: installing cmake from PyPI into target/tools");
-    python::venv("tools", &["cmake"]).ok_or("cannot make the tools venv with cmake")?;
+    python::venv("tools", &["cmake"])
+        .map_err(|e| format!("cannot make the tools venv with cmake: {e}"))?;
     match cmake_version(&cmake) {
         Some(v) if new_enough(&v) => {
             println!("xtask: installed cmake {v}");
