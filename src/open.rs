@@ -257,6 +257,13 @@ pub fn describe_with(spec: impl AsRef<Path>, opts: &OpenOptions) -> Result<Descr
             (header.dtype, header.shape.clone(), Kind::Dense)
         }
         (Format::Raw, None) => {
+            if opts.raw.is_none()
+                && let Some(expected) = signature_the_name_promises(&path)
+            {
+                return Err(at(&format!(
+                    "has no {expected} signature, so it is not the file its name says (give --dtype and --shape to read it as raw elements)"
+                )));
+            }
             let raw = raw_layout(&path, opts)?;
             (raw.dtype, raw.shape.clone(), Kind::Dense)
         }
@@ -268,6 +275,19 @@ pub fn describe_with(spec: impl AsRef<Path>, opts: &OpenOptions) -> Result<Descr
         shape,
         kind,
     })
+}
+
+/// The signature a file named like `path` should start with, for names that promise a
+/// format (`.npy`, `.npz`, `.h5`, `.hdf5`, `.h5ad`): a file so named without it is an
+/// error of the file, not a raw file waiting for a layout.
+fn signature_the_name_promises(path: &Path) -> Option<&'static str> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "npy" => Some("\\x93NUMPY"),
+        "npz" => Some("zip (.npz)"),
+        "h5" | "hdf5" | "h5ad" | "he5" => Some("HDF5"),
+        _ => None,
+    }
 }
 
 /// The raw layout `opts` gives for `path`, checked against the file's length.
@@ -415,7 +435,12 @@ pub fn open_with<T: Element>(spec: impl AsRef<Path>, opts: &OpenOptions) -> Resu
     let inner = desc.spec.inner.as_deref();
     Ok(match (desc.format, &desc.kind) {
         (Format::Npy, _) => {
-            Array::Map(MmapArray::open_npy(path, Mode::ReadOnly).map_err(|e| at(&e))?)
+            let header = inspect_npy(path).map_err(|e| at(&e))?;
+            if header.order.is_native() || header.dtype.size() == 1 {
+                Array::Map(MmapArray::open_npy(path, Mode::ReadOnly).map_err(|e| at(&e))?)
+            } else {
+                Array::Swapped(SwappedArray::open_npy(path).map_err(|e| at(&e))?)
+            }
         }
         (Format::Raw, _) => {
             let raw = raw_layout(path, opts)?;

@@ -8,13 +8,30 @@ use crate::support::{arg, fails, ooc};
 #[test]
 fn unknown_format_without_a_raw_description_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("mystery.npy");
+    let path = dir.path().join("mystery.bin");
     std::fs::write(&path, b"just some text, not an array").unwrap();
     fails(
         &["info", &arg(&path)],
         2,
-        &["mystery.npy", "--dtype", "--shape"],
+        &["mystery.bin", "--dtype", "--shape"],
     );
+}
+
+/// A file whose name promises a format it does not have is a bad file (exit 1, naming
+/// the missing signature), not a raw file waiting for a layout.
+#[test]
+fn a_name_that_promises_a_format_without_its_signature_is_a_bad_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, signature) in [
+        ("not_numpy.npy", "\\x93NUMPY"),
+        ("not_hdf5.h5", "HDF5"),
+        ("not_zip.npz", "zip"),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, b"just some text, not an array").unwrap();
+        fails(&["info", &arg(&path)], 1, &[name, signature]);
+        fails(&["stats", &arg(&path)], 1, &[name, signature]);
+    }
 }
 
 #[test]

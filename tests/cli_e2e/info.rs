@@ -3,7 +3,7 @@
 use ooc::hdf5::{File, Filter, Layout};
 use ooc::mmap::MmapArray;
 
-use crate::support::{Python, arg, json, ok};
+use crate::support::{Python, arg, fails, json, ok};
 
 #[test]
 fn npy_written_by_the_crate() {
@@ -190,4 +190,50 @@ fn hdf5_written_by_h5py() {
     assert_eq!(d["filters"], serde_json::json!(["deflate(2)"]));
     assert_eq!(d["stored_bytes"].to_string(), out.trim());
     assert_eq!(d["attrs"]["scale"], 0.5);
+}
+
+/// `info` names every filter h5py and hdf5plugin write and marks the one ooc cannot
+/// decode; `stats` streams the decodable ones (LZF, Blosc) with h5py's values and refuses
+/// the other with a typed error naming the filter.
+#[test]
+fn filters_are_named_and_undecodable_ones_marked() {
+    let Some(py) = Python::for_test("info::filters_are_named_and_undecodable_ones_marked") else {
+        return;
+    };
+    py.run(
+        "import numpy as np, h5py, hdf5plugin\n\
+         a = np.arange(600, dtype=np.float32).reshape(20, 30)\n\
+         with h5py.File('f.h5', 'w', libver='latest') as f:\n\
+         \x20   f.create_dataset('lzf', data=a, chunks=(5, 30), compression='lzf')\n\
+         \x20   f.create_dataset('blosc', data=a, chunks=(5, 30), **hdf5plugin.Blosc(cname='lz4'))\n\
+         \x20   f.create_dataset('bits', data=a, chunks=(5, 30), **hdf5plugin.Bitshuffle(cname='none'))\n",
+    );
+    let file = py.dir().join("f.h5");
+    let text = ok(&["info", &arg(&file)]);
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.contains(&format!("/{name} ")))
+            .unwrap_or_else(|| panic!("no line for /{name} in {text}"))
+            .to_string()
+    };
+    assert!(line("lzf").contains("[lzf]"), "{text}");
+    assert!(line("blosc").contains("[blosc]"), "{text}");
+    assert!(
+        line("bits").contains("bitshuffle: ooc cannot decode it"),
+        "{text}"
+    );
+    let sum: f64 = (0..600).map(f64::from).sum();
+    for name in ["lzf", "blosc"] {
+        let s = json(&ok(&[
+            "stats",
+            "--json",
+            &format!("{}:/{name}", file.display()),
+        ]));
+        assert_eq!(s["sum"].as_f64(), Some(sum), "{name}: {s}");
+    }
+    fails(
+        &["stats", &format!("{}:/bits", file.display())],
+        1,
+        &["f.h5", "bitshuffle"],
+    );
 }

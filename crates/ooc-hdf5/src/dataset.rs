@@ -4,6 +4,7 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
 use std::sync::Arc;
 
 use hdf5_sys::h5d::{H5Dcreate2, H5Dget_space, H5Dread, H5Dwrite};
@@ -364,7 +365,8 @@ type Plan = (Vec<Option<usize>>, Option<Vec<usize>>);
 /// same dataset, call [`Dataset::refresh`].
 #[derive(Debug, Clone)]
 pub struct Dataset {
-    inner: hdf5::Dataset,
+    /// Released by [`Drop`], which keeps it open when closing it would fail.
+    inner: ManuallyDrop<hdf5::Dataset>,
     file: Arc<FileInfo>,
     path: String,
     shape: Vec<usize>,
@@ -389,7 +391,7 @@ impl Dataset {
         let mut ds = Dataset {
             shape: Vec::new(),
             chunk: None,
-            inner,
+            inner: ManuallyDrop::new(inner),
             file,
             path,
             dtype,
@@ -762,5 +764,27 @@ impl Dataset {
         self.inner
             .attr_names()
             .context(|| format!("{}: list attributes of {}", self.file.name(), self.path))
+    }
+}
+
+/// Closing a dataset flushes its chunk cache. When that flush cannot write (a full disk,
+/// a file size limit), HDF5 2.x fails the close but frees the dataset behind the
+/// identifier all the same, and the next flush of the file then follows a dangling
+/// pointer and aborts the process. So a writable chunked dataset is flushed first, and a
+/// handle whose flush fails is left open (its memory and identifier are given up until
+/// the process ends): the write errors were reported when they happened, and
+/// [`crate::File::close`] then reports the file as still open instead of crashing.
+impl Drop for Dataset {
+    fn drop(&mut self) {
+        if self.file.writable && self.chunk.is_some() {
+            let id = self.inner.id();
+            // SAFETY: `id` is this handle's open dataset identifier.
+            let flushed = raw::locked(|| unsafe { hdf5_sys::h5d::H5Dflush(id) }) >= 0;
+            if !flushed {
+                return;
+            }
+        }
+        // SAFETY: `inner` is dropped once, here, and never used again.
+        unsafe { ManuallyDrop::drop(&mut self.inner) };
     }
 }

@@ -158,12 +158,18 @@ fn attr_json(value: &AttrValue) -> Value {
     }
 }
 
+/// A filter as `info` shows it: its name (with its id when the name is not a well-known
+/// one), marked when ooc cannot decode it (`Filter::is_decodable`).
 fn filter_name(f: &Filter) -> String {
-    match f {
+    let name = match f {
         Filter::Deflate(level) => format!("deflate({level})"),
-        Filter::Shuffle => "shuffle".to_string(),
-        Filter::Fletcher32 => "fletcher32".to_string(),
-        Filter::Other(id) => format!("filter {id}"),
+        other if other.name() == "unknown" => format!("filter {}", other.id()),
+        other => other.name().to_string(),
+    };
+    if f.is_decodable() {
+        name
+    } else {
+        format!("{name}: ooc cannot decode it")
     }
 }
 
