@@ -7,7 +7,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use ooc::linalg::kernels;
+use ooc_linalg::kernels;
 
 const ROWS: usize = 64;
 const COLS: usize = 4096;
