@@ -339,13 +339,25 @@ pub enum SparseRows<T> {
     Stream(Box<ooc_anndata::H5CsrRows<T>>),
 }
 
-impl<T: Element> ReadSparseRows<T> for SparseRows<T> {
-    fn sparse_shape(&self) -> [usize; 2] {
+impl<T: Element> ArrayMeta for SparseRows<T> {
+    fn shape(&self) -> &[usize] {
         match self {
-            SparseRows::Memory(m) => m.sparse_shape(),
-            SparseRows::Stream(m) => m.sparse_shape(),
+            SparseRows::Memory(m) => ArrayMeta::shape(m),
+            SparseRows::Stream(m) => ArrayMeta::shape(&**m),
         }
     }
+    fn dtype(&self) -> DType {
+        T::DTYPE
+    }
+    fn concurrent_reads(&self) -> bool {
+        match self {
+            SparseRows::Memory(m) => ArrayMeta::concurrent_reads(m),
+            SparseRows::Stream(m) => ArrayMeta::concurrent_reads(&**m),
+        }
+    }
+}
+
+impl<T: Element> ReadSparseRows<T> for SparseRows<T> {
     fn nnz(&self) -> usize {
         match self {
             SparseRows::Memory(m) => ReadSparseRows::nnz(m),
@@ -364,12 +376,6 @@ impl<T: Element> ReadSparseRows<T> for SparseRows<T> {
             SparseRows::Stream(m) => m.read_rows(row0, nrows, out),
         }
     }
-    fn concurrent_reads(&self) -> bool {
-        match self {
-            SparseRows::Memory(m) => m.concurrent_reads(),
-            SparseRows::Stream(m) => m.concurrent_reads(),
-        }
-    }
 }
 
 /// An opened source: a dense array or a sparse matrix, read the fastest way its file
@@ -384,9 +390,9 @@ pub enum Array<T: Element> {
     /// byte-swapped as blocks are read, as numpy reads it.
     Swapped(SwappedArray<T>),
     /// An HDF5 dataset through the parallel read path.
-    Hdf5(ooc_hdf5::ParallelReader),
-    /// A sparse matrix, with its shape.
-    Sparse(SparseRows<T>, [usize; 2]),
+    Hdf5(Box<ooc_hdf5::ParallelReader>),
+    /// A sparse matrix.
+    Sparse(SparseRows<T>),
 }
 
 impl<T: Element> fmt::Debug for Array<T> {
@@ -395,7 +401,7 @@ impl<T: Element> fmt::Debug for Array<T> {
             Array::Map(_) => "map",
             Array::Swapped(_) => "swapped",
             Array::Hdf5(_) => "hdf5",
-            Array::Sparse(..) => "sparse",
+            Array::Sparse(_) => "sparse",
         };
         f.debug_struct("Array")
             .field("kind", &kind)
@@ -459,10 +465,9 @@ pub fn open_with<T: Element>(spec: impl AsRef<Path>, opts: &OpenOptions) -> Resu
                 .parallel_reader()
                 .and_then(|r| r.with_par(ooc_core::Par::Seq))
                 .map_err(|e| at(&e))?;
-            Array::Hdf5(reader)
+            Array::Hdf5(Box::new(reader))
         }
         (_, Kind::Sparse { format, .. }) => {
-            let shape = [desc.shape[0], desc.shape[1]];
             let rows = match inner {
                 Some(inner) => {
                     let file = ooc_hdf5::File::open(path).map_err(|e| at(&e))?;
@@ -486,7 +491,7 @@ pub fn open_with<T: Element>(spec: impl AsRef<Path>, opts: &OpenOptions) -> Resu
                         .map_err(|e| at(&e))?,
                 ),
             };
-            Array::Sparse(rows, shape)
+            Array::Sparse(rows)
         }
         (Format::Npz, Kind::Dense) => {
             return Err(at(&"is a .npz archive but holds no sparse matrix"));
@@ -499,7 +504,7 @@ impl<T: Element> Array<T> {
     #[must_use]
     pub fn as_sparse_rows(&self) -> Option<&SparseRows<T>> {
         match self {
-            Array::Sparse(rows, _) => Some(rows),
+            Array::Sparse(rows) => Some(rows),
             _ => None,
         }
     }
@@ -511,7 +516,7 @@ impl<T: Element> ArrayMeta for Array<T> {
             Array::Map(a) => ArrayMeta::shape(a),
             Array::Swapped(a) => a.shape(),
             Array::Hdf5(r) => r.shape(),
-            Array::Sparse(_, shape) => shape,
+            Array::Sparse(rows) => ArrayMeta::shape(rows),
         }
     }
     fn dtype(&self) -> DType {
@@ -522,15 +527,15 @@ impl<T: Element> ArrayMeta for Array<T> {
             Array::Map(a) => a.chunk_shape(),
             Array::Swapped(a) => a.chunk_shape(),
             Array::Hdf5(r) => r.chunk_shape(),
-            Array::Sparse(..) => None,
+            Array::Sparse(_) => None,
         }
     }
     fn concurrent_reads(&self) -> bool {
         match self {
             Array::Map(a) => ArrayMeta::concurrent_reads(a),
             Array::Swapped(a) => a.concurrent_reads(),
-            Array::Hdf5(r) => ArrayMeta::concurrent_reads(r),
-            Array::Sparse(rows, _) => ReadSparseRows::concurrent_reads(rows),
+            Array::Hdf5(r) => ArrayMeta::concurrent_reads(&**r),
+            Array::Sparse(rows) => ArrayMeta::concurrent_reads(rows),
         }
     }
 }
@@ -542,9 +547,9 @@ impl<T: Element> ReadBlock<T> for Array<T> {
         match self {
             Array::Map(a) => a.read_region(region, out),
             Array::Swapped(a) => a.read_region(region, out),
-            Array::Hdf5(r) => ReadBlock::read_region(r, region, out),
-            Array::Sparse(rows, shape) => {
-                region.check(shape)?;
+            Array::Hdf5(r) => ReadBlock::read_region(&**r, region, out),
+            Array::Sparse(rows) => {
+                region.check(ArrayMeta::shape(rows))?;
                 if out.len() != region.len() {
                     return Err(ooc_core::Error::BufferLength {
                         expected: region.len(),
@@ -571,14 +576,14 @@ impl<T: Element> ReadBlock<T> for Array<T> {
     fn as_view(&self) -> Option<&dyn ViewBlock<T>> {
         match self {
             Array::Map(a) => a.as_view(),
-            Array::Hdf5(r) => ReadBlock::<T>::as_view(r),
-            Array::Swapped(_) | Array::Sparse(..) => None,
+            Array::Hdf5(r) => ReadBlock::<T>::as_view(&**r),
+            Array::Swapped(_) | Array::Sparse(_) => None,
         }
     }
 
     fn as_sparse(&self) -> Option<&dyn ReadSparseRows<T>> {
         match self {
-            Array::Sparse(rows, _) => Some(rows),
+            Array::Sparse(rows) => Some(rows),
             _ => None,
         }
     }

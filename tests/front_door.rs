@@ -204,7 +204,7 @@ impl ooc_core::testing::SparseConformanceFactory for Opened {
             path.display().to_string()
         };
         match ooc::open::<T>(&spec) {
-            Ok(Array::Sparse(rows, _)) => Ok(rows),
+            Ok(Array::Sparse(rows)) => Ok(rows),
             Ok(other) => Err(ooc_core::Error::Unsupported(format!(
                 "{spec} opened as {other:?}"
             ))),

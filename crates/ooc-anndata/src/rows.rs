@@ -144,11 +144,22 @@ impl<T: Element> H5CsrRows<T> {
     }
 }
 
-impl<T: Element> ReadSparseRows<T> for H5CsrRows<T> {
-    fn sparse_shape(&self) -> [usize; 2] {
-        self.shape
+impl<T: Element> ooc_core::ArrayMeta for H5CsrRows<T> {
+    fn shape(&self) -> &[usize] {
+        &self.shape
     }
+    fn dtype(&self) -> ooc_core::DType {
+        T::DTYPE
+    }
+    /// True unless a dataset's storage makes the parallel read path fall back to the
+    /// HDF5 library, which serialises all calls.
+    fn concurrent_reads(&self) -> bool {
+        ooc_core::ArrayMeta::concurrent_reads(&self.data)
+            && ooc_core::ArrayMeta::concurrent_reads(&self.indices)
+    }
+}
 
+impl<T: Element> ReadSparseRows<T> for H5CsrRows<T> {
     fn nnz(&self) -> usize {
         self.indptr[self.shape[0]]
     }
@@ -159,12 +170,5 @@ impl<T: Element> ReadSparseRows<T> for H5CsrRows<T> {
 
     fn read_rows(&self, row0: usize, nrows: usize, out: &mut CsrBlock<T>) -> ooc_core::Result<()> {
         Ok(self.read_block(row0, nrows, out)?)
-    }
-
-    /// True unless a dataset's storage makes the parallel read path fall back to the
-    /// HDF5 library, which serialises all calls.
-    fn concurrent_reads(&self) -> bool {
-        ooc_core::ArrayMeta::concurrent_reads(&self.data)
-            && ooc_core::ArrayMeta::concurrent_reads(&self.indices)
     }
 }

@@ -182,7 +182,7 @@ fn streamed_spmv_matches_in_memory() {
     .unwrap();
     let h5 = H5CsrRows::<f64>::open_path(&path, "X").unwrap();
     // Chunked and deflated: decoded by the parallel read path, from any thread.
-    assert!(h5.concurrent_reads());
+    assert!(ooc_core::ArrayMeta::concurrent_reads(&h5));
     let x: Vec<f64> = (0..300).map(|j| f64::from(j % 11) - 5.0).collect();
     let mut want = vec![0.0; 500];
     a.spmv(&x, &mut want, Par::Seq).unwrap();

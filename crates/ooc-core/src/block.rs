@@ -163,10 +163,17 @@ impl<T> CsrBlock<T> {
 }
 
 /// Reading consecutive rows of a sparse matrix (in memory or on disk) in CSR form: what
-/// the scheduler streams for out-of-core SpMV.
-pub trait ReadSparseRows<T: Element>: Send + Sync {
-    /// Rows and columns of the matrix.
-    fn sparse_shape(&self) -> [usize; 2];
+/// the scheduler streams for out-of-core SpMV. Its [`ArrayMeta`] says the shape (rows,
+/// columns), the element type and whether concurrent reads help.
+pub trait ReadSparseRows<T: Element>: ArrayMeta {
+    /// Rows and columns of the matrix: its [`ArrayMeta::shape`], which for a sparse
+    /// matrix is always 2-D.
+    fn sparse_shape(&self) -> [usize; 2] {
+        match *self.shape() {
+            [rows, cols] => [rows, cols],
+            _ => [0, 0],
+        }
+    }
 
     /// Number of stored entries.
     fn nnz(&self) -> usize;
@@ -185,9 +192,4 @@ pub trait ReadSparseRows<T: Element>: Send + Sync {
     /// [`crate::Error::OutOfBounds`] for rows outside the matrix, structural errors in the
     /// stored data (column indices out of range), and the backend's I/O errors.
     fn read_rows(&self, row0: usize, nrows: usize, out: &mut CsrBlock<T>) -> Result<()>;
-
-    /// Whether several threads reading rows at once is safe and faster.
-    fn concurrent_reads(&self) -> bool {
-        true
-    }
 }

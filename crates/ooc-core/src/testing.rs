@@ -282,8 +282,11 @@ pub trait SparseConformanceFactory {
 /// use ooc_core::testing::{SparseConformanceFactory, run_sparse_conformance};
 /// use ooc_core::{CsrBlock, Element, ReadSparseRows, Result};
 /// # struct Dense<T> { shape: [usize; 2], data: Vec<T> }
+/// # impl<T: Element> ooc_core::ArrayMeta for Dense<T> {
+/// #     fn shape(&self) -> &[usize] { &self.shape }
+/// #     fn dtype(&self) -> ooc_core::DType { T::DTYPE }
+/// # }
 /// # impl<T: Element> ReadSparseRows<T> for Dense<T> {
-/// #     fn sparse_shape(&self) -> [usize; 2] { self.shape }
 /// #     fn nnz(&self) -> usize { self.data.iter().filter(|&&v| v != T::default()).count() }
 /// #     fn row_offsets(&self) -> Result<Vec<usize>> {
 /// #         let mut o = vec![0];
@@ -370,6 +373,8 @@ pub fn check_sparse_type<T: Element, F: SparseConformanceFactory>(factory: &mut 
             .create(shape, &dense)
             .unwrap_or_else(|e| panic!("{what}: create failed: {e}"));
         assert_eq!(m.sparse_shape(), shape, "{what}: shape");
+        assert_eq!(m.shape(), &shape[..], "{what}: ArrayMeta shape");
+        assert_eq!(m.dtype(), T::DTYPE, "{what}: element type");
         let stored: Vec<usize> = (0..rows)
             .map(|r| {
                 dense[r * cols..(r + 1) * cols]

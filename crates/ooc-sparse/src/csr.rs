@@ -785,11 +785,16 @@ impl<T: Element> Footprint for CsrMatrix<T> {
     }
 }
 
-impl<T: Element> ReadSparseRows<T> for CsrMatrix<T> {
-    fn sparse_shape(&self) -> [usize; 2] {
-        self.shape
+impl<T: Element> ooc_core::ArrayMeta for CsrMatrix<T> {
+    fn shape(&self) -> &[usize] {
+        &self.shape
     }
+    fn dtype(&self) -> ooc_core::DType {
+        T::DTYPE
+    }
+}
 
+impl<T: Element> ReadSparseRows<T> for CsrMatrix<T> {
     fn nnz(&self) -> usize {
         self.data.len()
     }

@@ -107,11 +107,19 @@ impl<'a, T: Element, A: ReadBlock<T> + ?Sized> DenseNonzeros<'a, T, A> {
     }
 }
 
-impl<T: Element, A: ReadBlock<T> + ?Sized> ReadSparseRows<T> for DenseNonzeros<'_, T, A> {
-    fn sparse_shape(&self) -> [usize; 2] {
-        self.shape
+impl<T: Element, A: ReadBlock<T> + ?Sized> ooc_core::ArrayMeta for DenseNonzeros<'_, T, A> {
+    fn shape(&self) -> &[usize] {
+        &self.shape
     }
+    fn dtype(&self) -> ooc_core::DType {
+        T::DTYPE
+    }
+    fn concurrent_reads(&self) -> bool {
+        self.array.concurrent_reads()
+    }
+}
 
+impl<T: Element, A: ReadBlock<T> + ?Sized> ReadSparseRows<T> for DenseNonzeros<'_, T, A> {
     fn nnz(&self) -> usize {
         self.offsets.last().copied().unwrap_or(0)
     }
@@ -148,9 +156,5 @@ impl<T: Element, A: ReadBlock<T> + ?Sized> ReadSparseRows<T> for DenseNonzeros<'
             )));
         }
         Ok(())
-    }
-
-    fn concurrent_reads(&self) -> bool {
-        self.array.concurrent_reads()
     }
 }

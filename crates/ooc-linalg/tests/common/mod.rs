@@ -114,10 +114,19 @@ impl<T: Element> TestCsr<T> {
     }
 }
 
-impl<T: Element> ReadSparseRows<T> for TestCsr<T> {
-    fn sparse_shape(&self) -> [usize; 2] {
-        self.shape
+impl<T: Element> ooc_core::ArrayMeta for TestCsr<T> {
+    fn shape(&self) -> &[usize] {
+        &self.shape
     }
+    fn dtype(&self) -> ooc_core::DType {
+        T::DTYPE
+    }
+    fn concurrent_reads(&self) -> bool {
+        self.concurrent
+    }
+}
+
+impl<T: Element> ReadSparseRows<T> for TestCsr<T> {
     fn nnz(&self) -> usize {
         self.data.len()
     }
@@ -147,9 +156,6 @@ impl<T: Element> ReadSparseRows<T> for TestCsr<T> {
         out.indices.extend_from_slice(&self.indices[a..b]);
         out.data.extend_from_slice(&self.data[a..b]);
         Ok(())
-    }
-    fn concurrent_reads(&self) -> bool {
-        self.concurrent
     }
 }
 
