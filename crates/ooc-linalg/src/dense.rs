@@ -10,7 +10,7 @@ use crate::error::{LinalgError, Result};
 use crate::kernels::Scalar;
 use crate::operation::{Operation, matrix_shape, plan};
 use crate::options::Options;
-use crate::vector::{Vector, VectorMut};
+use crate::vector::{Vector, VectorMut, slices};
 
 /// The blocks of a dense 2-D array under a plan, lent as views when the backend can.
 struct Dense<'a, T: Element, A: ?Sized> {
@@ -218,11 +218,7 @@ where
     X: Vector<T> + ?Sized,
     Y: VectorMut<T> + ?Sized,
 {
-    let x = x.elements();
-    let y = y.elements_mut().ok_or(LinalgError::NotContiguous {
-        op: "gemv",
-        name: "y",
-    })?;
+    let (x, y) = slices("gemv", x, y)?;
     if let Some(sparse) = a.as_sparse() {
         return crate::sparse::spmv_slices(sparse, &x, y, opts);
     }
@@ -282,12 +278,8 @@ where
     X: Vector<T> + ?Sized,
     Y: VectorMut<T> + ?Sized,
 {
-    let x = x.elements();
+    let (x, y) = slices("gemv_t", x, y)?;
     let x: &[T] = &x;
-    let y = y.elements_mut().ok_or(LinalgError::NotContiguous {
-        op: "gemv_t",
-        name: "y",
-    })?;
     vector_product(
         true,
         a,

@@ -12,7 +12,7 @@ use crate::error::{LinalgError, Result};
 use crate::kernels::Scalar;
 use crate::operation::BALANCE_BLOCK_BYTES;
 use crate::options::Options;
-use crate::vector::{Vector, VectorMut};
+use crate::vector::{Vector, VectorMut, slices};
 use ooc_core::kernels::sparse_dot;
 
 /// Plans row blocks of a matrix with CSR row pointer `offsets` under `opts`, through
@@ -225,11 +225,7 @@ where
     X: Vector<T> + ?Sized,
     Y: VectorMut<T> + ?Sized,
 {
-    let x = x.elements();
-    let y = y.elements_mut().ok_or(LinalgError::NotContiguous {
-        op: "spmv",
-        name: "y",
-    })?;
+    let (x, y) = slices("spmv", x, y)?;
     spmv_slices(a, &x, y, opts)
 }
 

@@ -1,7 +1,11 @@
 //! Vector operands of the products: slices, arrays, `Vec`s and ndarray 1-D arrays alike,
 //! so `gemv(&a, &x, &mut y, &opts)` takes whichever the caller holds.
 
+use std::borrow::Cow;
+
 use ndarray::{ArrayBase, Data, DataMut, Ix1};
+
+use crate::error::{LinalgError, Result};
 
 /// A vector a product reads: `[T]`, `[T; N]`, `Vec<T>` or an ndarray 1-D array.
 pub trait Vector<T> {
@@ -78,4 +82,22 @@ impl<T, S: DataMut<Elem = T>> VectorMut<T> for ArrayBase<S, Ix1> {
     fn elements_mut(&mut self) -> Option<&mut [T]> {
         self.as_slice_mut()
     }
+}
+
+/// The operands of `op` as slices: `x` borrowed (or copied from a strided view), `y`
+/// borrowed, or [`LinalgError::NotContiguous`].
+pub(crate) fn slices<'x, 'y, T, X, Y>(
+    op: &'static str,
+    x: &'x X,
+    y: &'y mut Y,
+) -> Result<(Cow<'x, [T]>, &'y mut [T])>
+where
+    T: Clone,
+    X: Vector<T> + ?Sized,
+    Y: VectorMut<T> + ?Sized,
+{
+    let y = y
+        .elements_mut()
+        .ok_or(LinalgError::NotContiguous { op, name: "y" })?;
+    Ok((x.elements(), y))
 }

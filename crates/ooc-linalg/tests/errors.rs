@@ -93,3 +93,30 @@ fn linalg_errors_convert_into_core_errors_with_their_message() {
     let core: ooc_core::Error = err.into();
     assert!(core.to_string().contains(&text), "{core}");
 }
+
+/// Vectors may be slices, arrays, `Vec`s or ndarray arrays (strided `x` views are copied);
+/// a strided `y` is refused with a typed error rather than written element by element.
+#[test]
+fn ndarray_vectors_are_operands_and_strided_outputs_are_refused() {
+    use ndarray::{Array1, s};
+    let a =
+        ooc_core::MemArray::from_vec(vec![2, 3], vec![1.0_f64, 2.0, 3.0, 4.0, 5.0, 6.0]).unwrap();
+    let wide = Array1::from(vec![1.0, 9.0, 0.0, 9.0, -1.0, 9.0]);
+    let x = wide.slice(s![..;2]);
+    let mut y = Array1::<f64>::zeros(2);
+    ooc_linalg::gemv(&a, &x, &mut y, &ooc_linalg::Options::new()).unwrap();
+    assert_eq!(y.to_vec(), vec![-2.0, -2.0]);
+    let mut out = Array1::<f64>::zeros(4);
+    let mut strided = out.slice_mut(s![..;2]);
+    let err = ooc_linalg::gemv(&a, &x, &mut strided, &ooc_linalg::Options::new()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ooc_linalg::LinalgError::NotContiguous {
+                op: "gemv",
+                name: "y"
+            }
+        ),
+        "{err}"
+    );
+}
