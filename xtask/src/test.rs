@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 
 use crate::{Result, cargo, python, root, sysdeps};
 
+/// Internal hooks the tests exercise: the chunk-level entry points of the fuzz targets.
+const FEATURES: &str = "ooc-hdf5/fuzzing";
+
 /// Runs the full check; `python` is the interpreter of the interop tests (`None`: they
 /// are skipped and counted), `check_log` the file the tests report to.
 fn run_all(python: Option<&Path>, check_log: &Path) -> Result {
@@ -17,6 +20,8 @@ fn run_all(python: Option<&Path>, check_log: &Path) -> Result {
         "clippy",
         "--workspace",
         "--all-targets",
+        "--features",
+        FEATURES,
         "--",
         "-D",
         "warnings",
@@ -25,7 +30,14 @@ fn run_all(python: Option<&Path>, check_log: &Path) -> Result {
     // runs them as the programs they are.
     crate::run(cargo().args(["build", "--workspace", "--examples"]))?;
     let mut test = cargo();
-    test.args(["test", "--workspace", "--all-targets", "--no-fail-fast"]);
+    test.args([
+        "test",
+        "--workspace",
+        "--all-targets",
+        "--no-fail-fast",
+        "--features",
+        FEATURES,
+    ]);
     // Modest property-test case counts keep the whole run within minutes.
     test.env(
         "PROPTEST_CASES",
@@ -39,7 +51,7 @@ fn run_all(python: Option<&Path>, check_log: &Path) -> Result {
     };
     crate::run(&mut test)?;
     let mut doc = cargo();
-    doc.args(["test", "--workspace", "--doc"]);
+    doc.args(["test", "--workspace", "--doc", "--features", FEATURES]);
     crate::run(&mut doc)
 }
 

@@ -636,6 +636,7 @@ fn unshuffle8(p: [&[u8]; 8], out: &mut [u8]) {
 /// [`crate::Error::CorruptChunk`] when the bytes do not decode to exactly `out.len()`
 /// bytes; [`crate::Error::UnsupportedFilter`] for a filter (or a codec inside Blosc)
 /// that is not decoded here.
+#[cfg(any(test, feature = "fuzzing"))]
 pub fn decode_chunk(
     stored: &[u8],
     pipeline: &[Filter],

@@ -19,7 +19,8 @@
 //! - [`ChunkAdvice`]: chunk shapes for an [`AccessPattern`], [`ChunkWarning`]s.
 //! - [`ParallelReader`]: reads without the library lock ([`ReadPath`] says how), decodes
 //!   deflate, shuffle, LZF, Blosc and Zstandard chunks on its own threads, lends zero-copy
-//!   views of contiguous datasets; [`read_chunk`] reads one [`ChunkEntry`];
+//!   views of contiguous datasets (with the `fuzzing` feature, `read_chunk` reads one
+//!   [`ChunkEntry`] as it does, for the fuzz targets and chunk-level tests);
 //!   [`Filter::is_decodable`] says whether ooc reads a filter at all.
 //! - `Dataset` and `ParallelReader` implement the `ooc-core` block traits.
 //!
@@ -58,14 +59,17 @@ pub use advice::{
 };
 pub use attr::AttrValue;
 pub use dataset::{Dataset, DatasetBuilder, DatasetInfo, Filter, Layout};
+#[cfg(feature = "fuzzing")]
 pub use decode::decode_chunk;
 pub use error::{Error, Result};
 pub use file::{ChunkCache, File, Mode};
 pub use group::{Group, Member, MemberKind};
 pub use ndarray;
 pub use ooc_core::{ArrayMeta, ReadBlock, Region, WriteBlock};
+#[cfg(feature = "fuzzing")]
+pub use parallel::read_chunk;
 pub use parallel::{
-    ChunkEntry, DEFAULT_INDEX_BUDGET, MAX_INDEXED_CHUNKS, ParallelReader, ReadPath, read_chunk,
+    ChunkEntry, DEFAULT_INDEX_BUDGET, MAX_INDEXED_CHUNKS, ParallelReader, ReadPath,
 };
 pub use rows::{DEFAULT_ROW_BUFFER_BYTES, RowWriter};
 

@@ -62,7 +62,7 @@ pub enum ReadPath {
 }
 
 /// Where one chunk of a chunked dataset lies in its file: one entry of the chunk index
-/// a [`ParallelReader`] reads from ([`ParallelReader::chunk_entries`], [`read_chunk`]).
+/// a [`ParallelReader`] reads from ([`ParallelReader::chunk_entries`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChunkEntry {
     /// File address of the stored chunk, or `u64::MAX` (HDF5's undefined address) when
@@ -111,6 +111,7 @@ pub struct ChunkEntry {
 /// an empty extent, [`ooc_core::Error::InvalidSize`] for an empty `fill`,
 /// [`ooc_core::Error::ShapeOverflow`] when a chunk's bytes do not fit in `usize`, and
 /// [`ooc_core::Error::BufferLength`] when `out` is not one chunk long.
+#[cfg(feature = "fuzzing")]
 pub fn read_chunk(
     file: &std::fs::File,
     entry: ChunkEntry,
