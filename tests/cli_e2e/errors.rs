@@ -201,3 +201,38 @@ fn missing_hdf5_objects_and_paths() {
     );
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
 }
+
+/// A 128-byte `.npy` that declares 2⁴⁰ rows of nothing: buffers sized by the rows (`y`,
+/// the spy plot's row pointer) are checked against the budget and refused with a typed
+/// error naming their size, never an allocator abort; `stats` has nothing to read.
+#[test]
+fn hostile_row_counts_are_refused_by_the_budget_not_the_allocator() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rows.npy");
+    let header = ooc::core::npy::NpyHeader {
+        dtype: ooc::core::DType::F64,
+        order: ooc::core::ByteOrder::NATIVE,
+        fortran_order: false,
+        shape: vec![1 << 40, 0],
+    };
+    std::fs::write(&path, header.to_bytes().unwrap()).unwrap();
+    let x = dir.path().join("x.npy");
+    ooc::save_npy(&x, &ndarray::Array1::<f64>::zeros(0)).unwrap();
+    fails(
+        &["gemv", &arg(&path), &arg(&x), "--budget", "64MiB"],
+        1,
+        &[
+            "rows.npy",
+            "y of 1099511627776 elements",
+            "8796093022208 bytes",
+            "budget",
+        ],
+    );
+    fails(
+        &["spy", &arg(&path), &arg(&dir.path().join("s.png"))],
+        1,
+        &["rows.npy", "row pointer", "budget"],
+    );
+    let s = crate::support::json(&crate::support::ok(&["stats", "--json", &arg(&path)]));
+    assert_eq!(s["elements"], 0);
+}

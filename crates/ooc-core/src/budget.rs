@@ -96,6 +96,39 @@ impl MemoryBudget {
     }
 }
 
+impl MemoryBudget {
+    /// A vector of `len` default elements for `what` (an output vector, a row pointer:
+    /// buffers sized by the data), refused with [`Error::OverBudget`] when its bytes are
+    /// more than the budget or the allocator cannot give them, never an abort.
+    ///
+    /// ```
+    /// use ooc_core::MemoryBudget;
+    /// let y = MemoryBudget::mib(1).zeroed::<f64>(1000, "y")?;
+    /// assert_eq!(y.len(), 1000);
+    /// assert!(MemoryBudget::mib(1).zeroed::<f64>(1 << 40, "y").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::OverBudget`] naming `what`, the length, the bytes and the budget.
+    pub fn zeroed<T: Clone + Default>(self, len: usize, what: &str) -> Result<Vec<T>> {
+        let needed = len.checked_mul(std::mem::size_of::<T>());
+        let over = || Error::OverBudget {
+            what: what.to_string(),
+            len,
+            needed: needed.unwrap_or(usize::MAX),
+            budget: self.bytes,
+        };
+        if needed.is_none_or(|n| n > self.bytes) {
+            return Err(over());
+        }
+        let mut v = Vec::new();
+        v.try_reserve_exact(len).map_err(|_| over())?;
+        v.resize(len, T::default());
+        Ok(v)
+    }
+}
+
 impl Default for MemoryBudget {
     /// One gibibyte.
     fn default() -> Self {

@@ -87,6 +87,21 @@ pub enum Error {
         /// Bytes the budget allows.
         budget: usize,
     },
+    /// A buffer sized by the data (an output vector, a row pointer) that the memory
+    /// budget cannot hold, or that the allocator refused.
+    #[error(
+        "{what} of {len} elements needs {needed} bytes, more than the memory budget of {budget} bytes allows"
+    )]
+    OverBudget {
+        /// What the buffer is for.
+        what: String,
+        /// Its elements.
+        len: usize,
+        /// Its bytes.
+        needed: usize,
+        /// The budget, in bytes.
+        budget: usize,
+    },
     /// A size given as text (`512MiB`) could not be parsed.
     #[error(
         "cannot parse size {0:?}: expected a number with an optional unit such as 512MiB or 2GB"

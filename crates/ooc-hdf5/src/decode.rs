@@ -270,6 +270,7 @@ impl Scratch {
     ///
     /// `pipeline` is the dataset's filter list in write order; bit `i` of `mask` set means
     /// filter `i` was skipped for this chunk.
+    #[cfg(any(test, feature = "fuzzing"))]
     pub(crate) fn decode(
         &mut self,
         pipeline: &[Filter],

@@ -55,10 +55,23 @@ impl<'a, T: Element, A: ReadBlock<T> + ?Sized> DenseNonzeros<'a, T, A> {
         };
         let row_bytes = cols.saturating_mul(std::mem::size_of::<T>()).max(1);
         let block_rows = (budget.bytes() / row_bytes).clamp(1, rows.max(1));
+        // The row pointer is sized by the data: checked against the budget, then asked
+        // of the allocator fallibly, so a hostile row count is an error, not an abort.
+        let pointer = rows.saturating_add(1);
+        let pointer_bytes = pointer.saturating_mul(std::mem::size_of::<usize>());
+        if pointer_bytes > budget.bytes() {
+            return Err(ooc_core::Error::OverBudget {
+                what: "row pointer".into(),
+                len: pointer,
+                needed: pointer_bytes,
+                budget: budget.bytes(),
+            }
+            .into());
+        }
         let mut reader = DenseNonzeros {
             array,
             shape: [rows, cols],
-            offsets: Vec::with_capacity(rows + 1),
+            offsets: crate::alloc::with_capacity(pointer, "row pointer")?,
             block_rows,
             buffers: Mutex::new(Vec::new()),
             _element: PhantomData,

@@ -146,7 +146,11 @@ impl DenseVisit for Gemv<'_> {
             }
         };
         let (x, dest) = operands::<T>(args, m, n)?;
-        let mut y = vec![T::default(); m];
+        let mut y = self
+            .common
+            .budget
+            .zeroed::<T>(m, "y")
+            .at(Path::new(&args.matrix))?;
         let bytes = (m * n * a.dtype().size()) as u64;
         let (result, facts) = measured(self.common, bytes, "gemv", |opts| {
             ooc_linalg::gemv(a, x.as_slice(), &mut y, opts)
@@ -167,7 +171,11 @@ impl SparseVisit for Gemv<'_> {
         let args = self.args;
         let [m, n] = a.sparse_shape();
         let (x, dest) = operands::<T>(args, m, n)?;
-        let mut y = vec![T::default(); m];
+        let mut y = self
+            .common
+            .budget
+            .zeroed::<T>(m, "y")
+            .at(Path::new(&args.matrix))?;
         // Values and column indices of every stored entry, and the row pointer.
         let word = std::mem::size_of::<usize>() as u64;
         let bytes =
