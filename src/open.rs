@@ -29,7 +29,8 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use ooc_core::{
-    ArrayMeta, ByteOrder, CsrBlock, DType, Element, ReadBlock, ReadSparseRows, Region, ViewBlock,
+    ArrayMeta, ByteOrder, CsrBlock, DType, Element, MemoryBudget, ReadBlock, ReadSparseRows,
+    Region, ViewBlock,
 };
 use ooc_mmap::{MmapArray, Mode, RawLayout, SwappedArray, inspect_npy};
 
@@ -137,6 +138,10 @@ pub struct RawSpec {
 pub struct OpenOptions {
     /// The layout of a raw file (ignored for files with a signature).
     pub raw: Option<RawSpec>,
+    /// What a sparse source read into memory (a `.npz` archive, an anndata CSC group)
+    /// may take as CSR: its row pointer, column indices and values must fit, or opening
+    /// is refused with [`ooc_core::Error::OverBudget`] before anything is read.
+    pub budget: MemoryBudget,
 }
 
 /// Whether a source holds a dense array or a sparse matrix, and how it is stored.
@@ -151,6 +156,8 @@ pub enum Kind {
         format: String,
         /// Its storage (`npz` or `anndata`).
         storage: &'static str,
+        /// Stored entries.
+        nnz: usize,
     },
 }
 
@@ -222,6 +229,7 @@ pub fn describe_with(spec: impl AsRef<Path>, opts: &OpenOptions) -> Result<Descr
                         Kind::Sparse {
                             format: info.format.name().to_string(),
                             storage: "anndata",
+                            nnz: info.nnz,
                         },
                     )
                 }
@@ -249,6 +257,7 @@ pub fn describe_with(spec: impl AsRef<Path>, opts: &OpenOptions) -> Result<Descr
                 Kind::Sparse {
                     format: info.format.name().to_string(),
                     storage: "npz",
+                    nnz: info.stored,
                 },
             )
         }
@@ -467,7 +476,11 @@ pub fn open_with<T: Element>(spec: impl AsRef<Path>, opts: &OpenOptions) -> Resu
                 .map_err(|e| at(&e))?;
             Array::Hdf5(Box::new(reader))
         }
-        (_, Kind::Sparse { format, .. }) => {
+        (_, Kind::Sparse { format, nnz, .. }) => {
+            let streamed = inner.is_some() && format == "csr";
+            if !streamed {
+                check_in_memory::<T>(&desc.shape, *nnz, opts.budget).map_err(|e| at(&e))?;
+            }
             let rows = match inner {
                 Some(inner) => {
                     let file = ooc_hdf5::File::open(path).map_err(|e| at(&e))?;
@@ -497,6 +510,31 @@ pub fn open_with<T: Element>(spec: impl AsRef<Path>, opts: &OpenOptions) -> Resu
             return Err(at(&"is a .npz archive but holds no sparse matrix"));
         }
     })
+}
+
+/// Refuses a sparse matrix of `shape` with `nnz` entries whose CSR form (row pointer,
+/// `usize` column indices, values) is more than `budget`.
+fn check_in_memory<T: Element>(
+    shape: &[usize],
+    nnz: usize,
+    budget: MemoryBudget,
+) -> ooc_core::Result<()> {
+    let word = std::mem::size_of::<usize>() as u128;
+    let rows = shape.first().copied().unwrap_or(0) as u128;
+    let needed = (rows + 1) * word + nnz as u128 * (word + std::mem::size_of::<T>() as u128);
+    if needed > budget.bytes() as u128 {
+        return Err(ooc_core::Error::OverBudget {
+            what: format!(
+                "the CSR form in memory of this {}x{} matrix with {nnz} stored entries",
+                rows,
+                shape.get(1).copied().unwrap_or(0)
+            ),
+            len: usize::try_from(rows + 1 + 2 * nnz as u128).unwrap_or(usize::MAX),
+            needed: usize::try_from(needed).unwrap_or(usize::MAX),
+            budget: budget.bytes(),
+        });
+    }
+    Ok(())
 }
 
 impl<T: Element> Array<T> {

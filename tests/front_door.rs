@@ -132,8 +132,27 @@ fn wrong_requests_are_typed_errors_naming_the_file() {
             shape: vec![3, 1],
             offset: 0,
         }),
+        ..ooc::OpenOptions::default()
     };
     assert_eq!(ooc::open_with::<f64>(&raw, &opts).unwrap().shape(), &[3, 1]);
+
+    // A sparse source read into memory must fit the budget as CSR; streamed ones need not.
+    let csr = CsrMatrix::from_dense(&matrix(40, 30).view());
+    let npz = dir.path().join("m.npz");
+    save_npz(&npz, &csr, false).unwrap();
+    let small = ooc::OpenOptions {
+        budget: MemoryBudget::new(1024),
+        ..ooc::OpenOptions::default()
+    };
+    let err = ooc::open_with::<f64>(&npz, &small).unwrap_err().to_string();
+    assert!(
+        err.contains("m.npz") && err.contains("budget of 1024 bytes"),
+        "{err}"
+    );
+    let h5ad = dir.path().join("m.h5ad");
+    save_anndata(&h5ad, "X", &csr, H5SparseOptions::default()).unwrap();
+    let spec = format!("{}:/X", h5ad.display());
+    assert!(ooc::open_with::<f64>(&spec, &small).is_ok());
 }
 
 proptest! {

@@ -223,7 +223,7 @@ fn hostile_row_counts_are_refused_by_the_budget_not_the_allocator() {
         1,
         &[
             "rows.npy",
-            "y of 1099511627776 elements",
+            "y needs 8796093022208 bytes (1099511627776 elements)",
             "8796093022208 bytes",
             "budget",
         ],

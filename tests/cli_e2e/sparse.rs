@@ -66,7 +66,9 @@ fn csr_and_coo_archives_written_by_the_crate() {
         assert_eq!(j["dtype"], "f64");
         assert_eq!(j["stored"], e.len());
 
-        let j = json(&ok(&["stats", "--json", &arg(path), "--budget", "2KiB"]));
+        // The archive is read into memory, and its CSR form (4 KB) counts against the
+        // budget too.
+        let j = json(&ok(&["stats", "--json", &arg(path), "--budget", "16KiB"]));
         assert_eq!(j["nnz"], e.len());
         assert_eq!(j["elements"], rows * cols);
         let s = j["sum"].as_f64().unwrap();
@@ -273,7 +275,9 @@ fn anndata_groups_stream_and_convert_both_ways() {
 
     let sum: f64 = e.iter().map(|t| t.2).sum();
     for source in [x_src.clone(), format!("{}:/layers/t", h5.display())] {
-        let j = json(&ok(&["stats", "--json", &source, "--budget", "4KiB"]));
+        // The CSC layer is read into memory (5 KB of CSR counted against the budget); the
+        // CSR matrix streams.
+        let j = json(&ok(&["stats", "--json", &source, "--budget", "16KiB"]));
         assert_eq!(j["storage"], "anndata");
         assert_eq!(j["nnz"], e.len());
         let s = j["sum"].as_f64().unwrap();
@@ -412,4 +416,29 @@ fn anndata_reads_what_ooc_wrote() {
          print(a.shape, list(a.obs_names[:3]), abs(a.X - m).sum() == 0, abs(a.layers['counts'] - l).sum() == 0)\n",
     );
     assert_eq!(out.trim(), "(40, 25) ['0', '1', '2'] True True");
+}
+
+/// A tiny `.npz` declaring a 2³¹ × 2³¹ COO matrix with one entry: its CSR form (a 16 GiB
+/// row pointer) is refused against the budget before anything is read, with the bytes
+/// it would need; `info` reads member headers only.
+#[test]
+fn a_hostile_sparse_shape_is_refused_by_the_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.npz");
+    let n = 1_usize << 31;
+    let coo = CooMatrix::new([n, n], vec![7], vec![9], vec![1.5_f64]).unwrap();
+    save_npz(&path, &coo, true).unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() < 4096);
+    let j = json(&ok(&["info", "--json", &arg(&path)]));
+    assert_eq!(j["shape"], serde_json::json!([n, n]));
+    fails(
+        &["stats", &arg(&path), "--budget", "64MiB"],
+        1,
+        &[
+            "huge.npz",
+            "CSR",
+            &format!("{} bytes", (n + 1) * 8 + 16),
+            "budget of 67108864 bytes",
+        ],
+    );
 }

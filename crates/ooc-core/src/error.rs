@@ -90,7 +90,7 @@ pub enum Error {
     /// A buffer sized by the data (an output vector, a row pointer) that the memory
     /// budget cannot hold, or that the allocator refused.
     #[error(
-        "{what} of {len} elements needs {needed} bytes, more than the memory budget of {budget} bytes allows"
+        "{what} needs {needed} bytes ({len} elements), more than the memory budget of {budget} bytes allows"
     )]
     OverBudget {
         /// What the buffer is for.

@@ -306,7 +306,8 @@ pub(crate) fn run(args: &ConvertArgs, common: &CommonArgs) -> CliResult {
     }
     let spec = SourceSpec::parse(&args.source);
     let dest_path = dest.path().to_path_buf();
-    let desc = describe(&spec, &args.raw)?;
+    let opts = common.open_options(&args.raw);
+    let desc = describe(&spec, &opts)?;
     let (described, facts) = if desc.is_sparse() {
         macro_rules! sparse {
             ($t:ty) => {
@@ -315,7 +316,7 @@ pub(crate) fn run(args: &ConvertArgs, common: &CommonArgs) -> CliResult {
         }
         dispatch_dtype!(desc.dtype, sparse)
     } else {
-        with_dense(&spec, &args.raw, DenseConvert { args, dest, common })?
+        with_dense(&spec, &opts, DenseConvert { args, dest, common })?
     };
     let written = std::fs::metadata(&dest_path).at(&dest_path)?.len();
     if args.write.json {

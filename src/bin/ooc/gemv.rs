@@ -195,5 +195,9 @@ impl SparseVisit for Gemv<'_> {
 
 /// Runs `ooc gemv`.
 pub(crate) fn run(args: &GemvArgs, common: &CommonArgs) -> CliResult {
-    with_source(&args.matrix, &args.raw, Gemv { args, common })
+    with_source(
+        &args.matrix,
+        &common.open_options(&args.raw),
+        Gemv { args, common },
+    )
 }

@@ -29,11 +29,11 @@ pub(crate) struct InfoArgs {
 }
 
 /// Runs `ooc info`.
-pub(crate) fn run(args: &InfoArgs, _common: &CommonArgs) -> CliResult {
+pub(crate) fn run(args: &InfoArgs, common: &CommonArgs) -> CliResult {
     let path = args.path.as_path();
     let facts = match detect(path)? {
         Format::Npy => npy(path)?,
-        Format::Raw => raw(path, &args.raw)?,
+        Format::Raw => raw(path, &common.open_options(&args.raw))?,
         Format::Hdf5 => hdf5(path)?,
         Format::Npz => npz(path)?,
     };
@@ -113,9 +113,9 @@ fn npy(path: &Path) -> CliResult<Facts> {
     Ok(Facts { text, json })
 }
 
-fn raw(path: &Path, args: &RawArgs) -> CliResult<Facts> {
-    let desc = ooc::describe_with(path, &args.options())?;
-    let Some(layout) = args.options().raw else {
+fn raw(path: &Path, opts: &ooc::OpenOptions) -> CliResult<Facts> {
+    let desc = ooc::describe_with(path, opts)?;
+    let Some(layout) = &opts.raw else {
         return Err(Failure::at(path, "a raw file needs --dtype and --shape"));
     };
     let dtype = desc.dtype;

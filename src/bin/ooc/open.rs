@@ -12,9 +12,9 @@ use ooc::{Array, Description, Kind, OpenOptions, RawSpec, SparseRows};
 use ooc_core::{ReadBlock, dispatch_dtype};
 use ooc_linalg::Summarize;
 
-use crate::RawArgs;
 use crate::failure::{AtPath, CliResult, Failure};
 use crate::source::SourceSpec;
+use crate::{CommonArgs, RawArgs};
 
 /// A command's work on one dense array, generic over element type and backend.
 pub(crate) trait DenseVisit {
@@ -47,16 +47,17 @@ pub(crate) struct SparseDesc {
     pub(crate) storage: &'static str,
 }
 
-impl RawArgs {
-    /// The library's open options for these arguments.
-    pub(crate) fn options(&self) -> OpenOptions {
+impl CommonArgs {
+    /// The library's open options: the raw layout `raw` describes and this budget.
+    pub(crate) fn open_options(&self, raw: &RawArgs) -> OpenOptions {
         OpenOptions {
-            raw: match (self.dtype, &self.shape) {
+            budget: self.budget,
+            raw: match (raw.dtype, &raw.shape) {
                 (Some((dtype, order)), Some(shape)) => Some(RawSpec {
                     dtype,
                     order,
                     shape: shape.0.clone(),
-                    offset: self.offset,
+                    offset: raw.offset,
                 }),
                 _ => None,
             },
@@ -65,8 +66,8 @@ impl RawArgs {
 }
 
 /// What `spec` holds.
-pub(crate) fn describe(spec: &SourceSpec, raw: &RawArgs) -> CliResult<Description> {
-    Ok(ooc::describe_with(spec.to_string(), &raw.options())?)
+pub(crate) fn describe(spec: &SourceSpec, opts: &OpenOptions) -> CliResult<Description> {
+    Ok(ooc::describe_with(spec.to_string(), opts)?)
 }
 
 /// The sparse matrix `spec` names, in its stored format, in memory.
@@ -82,40 +83,43 @@ pub(crate) fn load_sparse<T: ooc_core::Element>(
 
 /// Opens the SOURCE `source` names, a sparse matrix or a dense array, and runs the
 /// visitor for its kind on it.
-pub(crate) fn with_source<V, O>(source: &str, raw: &RawArgs, visit: V) -> CliResult<O>
+pub(crate) fn with_source<V, O>(source: &str, opts: &OpenOptions, visit: V) -> CliResult<O>
 where
     V: DenseVisit<Output = O> + SparseVisit<Output = O>,
 {
     let spec = SourceSpec::parse(source);
-    let desc = describe(&spec, raw)?;
+    let desc = describe(&spec, opts)?;
     if desc.is_sparse() {
-        visit_sparse(&desc, raw, visit)
+        visit_sparse(&desc, opts, visit)
     } else {
-        visit_dense(&desc, raw, visit)
+        visit_dense(&desc, opts, visit)
     }
 }
 
 /// Opens the dense array `spec` names and runs `visit` on it.
 pub(crate) fn with_dense<V: DenseVisit>(
     spec: &SourceSpec,
-    raw: &RawArgs,
+    opts: &OpenOptions,
     visit: V,
 ) -> CliResult<V::Output> {
-    let desc = describe(spec, raw)?;
+    let desc = describe(spec, opts)?;
     if desc.is_sparse() {
         return Err(Failure::at(
             &spec.file,
             "is a sparse matrix, which this command does not take",
         ));
     }
-    visit_dense(&desc, raw, visit)
+    visit_dense(&desc, opts, visit)
 }
 
-fn visit_dense<V: DenseVisit>(desc: &Description, raw: &RawArgs, visit: V) -> CliResult<V::Output> {
-    let opts = raw.options();
+fn visit_dense<V: DenseVisit>(
+    desc: &Description,
+    opts: &OpenOptions,
+    visit: V,
+) -> CliResult<V::Output> {
     macro_rules! dense {
         ($t:ty) => {{
-            let a: Array<$t> = ooc::open_with(desc.spec.to_string(), &opts)?;
+            let a: Array<$t> = ooc::open_with(desc.spec.to_string(), opts)?;
             visit.visit::<$t, _>(&a)
         }};
     }
@@ -124,21 +128,23 @@ fn visit_dense<V: DenseVisit>(desc: &Description, raw: &RawArgs, visit: V) -> Cl
 
 fn visit_sparse<V: SparseVisit>(
     desc: &Description,
-    raw: &RawArgs,
+    opts: &OpenOptions,
     visit: V,
 ) -> CliResult<V::Output> {
-    let Kind::Sparse { format, storage } = &desc.kind else {
+    let Kind::Sparse {
+        format, storage, ..
+    } = &desc.kind
+    else {
         return Err(Failure::at(&desc.spec.file, "is not a sparse matrix"));
     };
     let sparse = SparseDesc {
         format: format.clone(),
         storage,
     };
-    let opts = raw.options();
     let path: &Path = &desc.spec.file;
     macro_rules! sparse {
         ($t:ty) => {{
-            let a: Array<$t> = ooc::open_with(desc.spec.to_string(), &opts)?;
+            let a: Array<$t> = ooc::open_with(desc.spec.to_string(), opts)?;
             let Some(rows) = a.as_sparse_rows() else {
                 return Err(Failure::at(path, "is not a sparse matrix"));
             };

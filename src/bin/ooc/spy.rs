@@ -153,7 +153,7 @@ pub(crate) fn run(args: &SpyArgs, common: &CommonArgs) -> CliResult {
         common,
         picture,
     };
-    with_source(&args.matrix, &args.raw, spy)
+    with_source(&args.matrix, &common.open_options(&args.raw), spy)
 }
 
 #[cfg(test)]

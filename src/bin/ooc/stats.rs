@@ -257,7 +257,7 @@ pub(crate) fn run(args: &StatsArgs, common: &CommonArgs) -> CliResult {
         common,
         source: &args.source,
     };
-    let (json, text) = with_source(&args.source, &args.raw, stats)?;
+    let (json, text) = with_source(&args.source, &common.open_options(&args.raw), stats)?;
     if args.json {
         print_json(&json);
     } else {
