@@ -387,3 +387,91 @@ fn numpy_and_h5py_read_what_ooc_wrote() {
     );
     assert_eq!(out.trim(), "gzip 5 True True int64");
 }
+
+/// Two conversions into the same existing HDF5 file at once both land: the second waits
+/// for the first (the directory is locked while the file is copied, changed and renamed
+/// back) and then changes the file the first left, so no dataset is silently lost.
+#[test]
+fn concurrent_conversions_into_one_hdf5_file_both_land() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.npy"), dir.path().join("b.npy"));
+    let data: Vec<f64> = (0..200_000).map(value).collect();
+    write_npy(&a, &[400, 500], &data);
+    write_npy(&b, &[500, 400], &data);
+    let h5 = dir.path().join("f.h5");
+    for round in 0..3 {
+        drop(std::fs::remove_file(&h5));
+        drop(File::create(&h5).unwrap());
+        let spawn = |src: &Path, name: &str| {
+            Command::new(env!("CARGO_BIN_EXE_ooc"))
+                .args(["convert", &arg(src), &format!("{}:/{name}", h5.display())])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (first, second) = (spawn(&a, "a"), spawn(&b, "b"));
+        for child in [first, second] {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let f = File::open(&h5).unwrap();
+        assert_eq!(
+            f.dataset("/a").unwrap().shape(),
+            &[400, 500],
+            "round {round}"
+        );
+        assert_eq!(
+            f.dataset("/b").unwrap().shape(),
+            &[500, 400],
+            "round {round}"
+        );
+        assert_eq!(
+            files_in(dir.path()).len(),
+            3,
+            "round {round}: no temporaries left"
+        );
+    }
+}
+
+/// A destination that is a symbolic link updates the file it points to (the link stays a
+/// link, the file keeps its mode); a file with several hard links is refused, since
+/// replacing it would leave the other names with the old contents.
+#[test]
+fn links_as_destinations_update_their_target_or_are_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("a.npy");
+    write_npy(&src, &[3, 4], &(0..12).map(f64::from).collect::<Vec<_>>());
+    let target = dir.path().join("target.h5");
+    drop(File::create(&target).unwrap());
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let link = dir.path().join("link.h5");
+    std::os::unix::fs::symlink("target.h5", &link).unwrap();
+    ok(&["convert", &arg(&src), &format!("{}:/x", link.display())]);
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        File::open(&target).unwrap().dataset("/x").unwrap().shape(),
+        &[3, 4]
+    );
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+
+    let hard = dir.path().join("hard.h5");
+    std::fs::hard_link(&target, &hard).unwrap();
+    fails(
+        &["convert", &arg(&src), &format!("{}:/y", hard.display())],
+        1,
+        &["hard.h5", "2 hard links"],
+    );
+    assert!(!File::open(&target).unwrap().contains("/y"));
+}

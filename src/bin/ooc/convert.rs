@@ -77,9 +77,7 @@ fn copy<T: Element, A: ReadBlock<T>, W: WriteBlock<T>>(
 /// copy, with the new object added, replaces it), else a new file. Says which.
 fn hdf5_destination(file: &Path, force: bool) -> CliResult<(Destination, bool)> {
     if file.exists() {
-        let d = Destination::replacing(file)?;
-        std::fs::copy(file, d.temp_path()).at(file)?;
-        Ok((d, true))
+        Ok((Destination::replacing(file)?, true))
     } else {
         Ok((Destination::new(file, force)?, false))
     }

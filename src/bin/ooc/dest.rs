@@ -31,14 +31,54 @@ pub(crate) struct Destination {
     temp: PathBuf,
     force: bool,
     committed: bool,
+    /// The file this one replaces, whose mode and owner the new one takes.
+    replaced: Option<std::fs::Metadata>,
+    /// The destination directory, locked (`flock`) while an existing file is copied,
+    /// changed and renamed back, so two writers to it take turns instead of one losing
+    /// the other's change.
+    _lock: Option<std::fs::File>,
+}
+
+/// The file `path` names, following symbolic links (a dangling link names its target),
+/// so a destination that is a link updates the file it points to instead of replacing
+/// the link.
+fn through_links(path: &Path) -> CliResult<PathBuf> {
+    let mut path = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = std::fs::read_link(&path).at(&path)?;
+                path = match path.parent() {
+                    Some(dir) => dir.join(target),
+                    None => target,
+                };
+            }
+            _ => return Ok(path),
+        }
+    }
+    Err(Failure::at(&path, "too many levels of symbolic links"))
 }
 
 impl Destination {
     /// Prepares to write `real`: refuses an existing file without `force` and a missing or
     /// unwritable directory, and creates the (empty) temporary file beside it.
     pub(crate) fn new(real: &Path, force: bool) -> CliResult<Self> {
+        let real = &through_links(real)?;
         if real.is_dir() {
             return Err(Failure::at(real, "is a directory"));
+        }
+        let replaced = std::fs::metadata(real).ok();
+        if let Some(m) = &replaced {
+            use std::os::unix::fs::MetadataExt;
+            if m.nlink() > 1 {
+                return Err(Failure::at(
+                    real,
+                    format!(
+                        "has {} hard links: replacing it would leave the other names with the old contents; write to another name",
+                        m.nlink()
+                    ),
+                ));
+            }
         }
         if real.exists() && !force {
             return Err(Failure::at(
@@ -80,13 +120,40 @@ impl Destination {
             temp,
             force,
             committed: false,
+            replaced,
+            _lock: None,
         })
     }
 
-    /// Prepares to replace the existing file `real` with a new version (written under a
-    /// temporary name, then renamed over it).
+    /// Prepares to change the existing file `real`: locks its directory against other
+    /// `ooc` writers (waiting for them), then copies the file as it is now to the
+    /// temporary name, which is renamed over it on [`Destination::commit`].
     pub(crate) fn replacing(real: &Path) -> CliResult<Self> {
-        Destination::new(real, true)
+        let real = through_links(real)?;
+        let dir = match real.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let lock = std::fs::File::open(&dir).at(&dir)?;
+        {
+            use std::os::fd::AsRawFd;
+            // SAFETY: flock on a descriptor this function owns; it blocks until the lock
+            // is free and is released when the descriptor closes.
+            if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) } != 0 {
+                return Err(Failure::at(
+                    &real,
+                    format!(
+                        "cannot lock {}: {}",
+                        dir.display(),
+                        std::io::Error::last_os_error()
+                    ),
+                ));
+            }
+        }
+        let mut d = Destination::new(&real, true)?;
+        d._lock = Some(lock);
+        std::fs::copy(&real, d.temp_path()).at(&real)?;
+        Ok(d)
     }
 
     /// The name to write to now.
@@ -101,6 +168,13 @@ impl Destination {
 
     /// Syncs the temporary file and moves it to the real name.
     pub(crate) fn commit(mut self) -> CliResult<()> {
+        if let Some(m) = &self.replaced {
+            use std::os::unix::fs::{MetadataExt, PermissionsExt};
+            std::fs::set_permissions(&self.temp, std::fs::Permissions::from_mode(m.mode()))
+                .at(&self.real)?;
+            // Keeping the owner needs privileges; without them the file is the writer's.
+            let _ = std::os::unix::fs::chown(&self.temp, Some(m.uid()), Some(m.gid()));
+        }
         std::fs::File::open(&self.temp)
             .and_then(|f| f.sync_all())
             .at(&self.real)?;
