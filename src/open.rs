@@ -84,6 +84,16 @@ pub fn detect(path: &Path) -> Result<Format> {
     if meta.is_dir() {
         return Err(Error::at(path, "is a directory, not an array file"));
     }
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = meta.file_type();
+        if !(kind.is_file() || kind.is_block_device()) {
+            return Err(Error::at(
+                path,
+                "is not a regular file (a FIFO, socket or character device): ooc reads files it can map or read at any offset",
+            ));
+        }
+    }
     let mut file = File::open(path).map_err(|e| Error::at(path, e))?;
     let mut head = [0_u8; 8];
     let n = read_up_to(&mut file, &mut head).map_err(|e| Error::at(path, e))?;

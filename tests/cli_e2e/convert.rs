@@ -475,3 +475,26 @@ fn links_as_destinations_update_their_target_or_are_refused() {
     );
     assert!(!File::open(&target).unwrap().contains("/y"));
 }
+
+/// A legal destination name of 244 characters is written (the temporary name beside it
+/// is shortened to stay legal), and nothing else is left.
+#[test]
+fn long_destination_names_are_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("a.npy");
+    write_npy(&src, &[2, 3], &[1.0_f64, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    for ext in ["npy", "raw"] {
+        let name = format!("{}.{ext}", "n".repeat(244 - 1 - ext.len()));
+        assert_eq!(name.len(), 244);
+        let dest = dir.path().join(&name);
+        ok(&["convert", &arg(&src), &arg(&dest)]);
+        if ext == "npy" {
+            let back: ndarray::Array2<f64> = ooc::load_npy(&dest).unwrap();
+            assert_eq!(back.as_slice().unwrap(), &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        } else {
+            assert_eq!(std::fs::metadata(&dest).unwrap().len(), 48);
+        }
+        std::fs::remove_file(&dest).unwrap();
+    }
+    assert_eq!(files_in(dir.path()).len(), 1);
+}

@@ -236,3 +236,53 @@ fn hostile_row_counts_are_refused_by_the_budget_not_the_allocator() {
     let s = crate::support::json(&crate::support::ok(&["stats", "--json", &arg(&path)]));
     assert_eq!(s["elements"], 0);
 }
+
+/// A FIFO as the array or as gemv's vector is refused at once with one line, never
+/// waited on (a writer that never comes would hang the command); the library's own
+/// openers refuse it too.
+#[test]
+fn fifos_are_refused_not_waited_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.npy");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo with a NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let x = dir.path().join("x.npy");
+    ooc::save_npy(&x, &ndarray::Array1::<f64>::zeros(3)).unwrap();
+    let a = dir.path().join("a.npy");
+    ooc::save_npy(&a, &ndarray::Array2::<f64>::zeros((2, 3))).unwrap();
+    for args in [
+        vec!["info".to_string(), arg(&fifo)],
+        vec!["stats".to_string(), arg(&fifo)],
+        vec!["gemv".to_string(), arg(&a), arg(&fifo)],
+    ] {
+        // A guard against a regression that hangs, not a timing check: the child is
+        // killed after a minute and the test fails.
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ooc"))
+            .args(&args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut waited = 0;
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(waited < 600, "ooc {args:?} is waiting on the FIFO");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            waited += 1;
+        };
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+        assert_eq!(status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("pipe.npy") && err.contains("not a regular file"),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    assert!(ooc::mmap::MmapArray::<f64>::open_npy(&fifo, ooc::mmap::Mode::ReadOnly).is_err());
+    assert!(ooc::mmap::inspect_npy(&fifo).is_err());
+    assert!(ooc::sparse::npz_info(&fifo).is_err());
+}

@@ -13,9 +13,13 @@ use crate::error::{MmapError, Result};
 /// Opens an existing regular file, for reading and, if `write`, writing; returns it with its
 /// length.
 pub(crate) fn open_existing(path: &Path, write: bool) -> Result<(File, u64)> {
+    use std::os::unix::fs::OpenOptionsExt;
+    // Non-blocking, so a FIFO is refused below instead of waiting for a writer forever;
+    // regular files ignore the flag.
     let file = OpenOptions::new()
         .read(true)
         .write(write)
+        .custom_flags(libc::O_NONBLOCK)
         .open(path)
         .map_err(|e| {
             // Opening a directory for writing fails with EISDIR: report it as what it is.

@@ -369,7 +369,25 @@ struct Array {
 impl Archive {
     fn open(path: &Path) -> Result<Self> {
         let file = path.display().to_string();
-        let f = File::open(path).map_err(|e| SparseError::io(format!("opening {file}"), e))?;
+        let f = {
+            use std::os::unix::fs::OpenOptionsExt;
+            // Non-blocking, so a FIFO is refused instead of waiting for a writer forever.
+            std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(path)
+                .map_err(|e| SparseError::io(format!("opening {file}"), e))?
+        };
+        if !f
+            .metadata()
+            .map_err(|e| SparseError::io(format!("stat {file}"), e))?
+            .is_file()
+        {
+            return Err(SparseError::io(
+                format!("opening {file}"),
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"),
+            ));
+        }
         let zip = ZipArchive::new(BufReader::new(f)).map_err(|source| SparseError::Zip {
             file: file.clone(),
             source,

@@ -39,6 +39,28 @@ pub(crate) struct Destination {
     _lock: Option<std::fs::File>,
 }
 
+/// The longest file name most file systems take.
+const NAME_MAX: usize = 255;
+/// Room kept beside a temporary name for the staging name `ooc-mmap` builds from it
+/// (`.NAME.ooc-PID.tmp`).
+const STAGING_ROOM: usize = 32;
+
+/// The end of `name` (its extension included, so writers that choose a format by
+/// extension see the right one) that fits after a `prefix_len`-byte prefix in a file
+/// name, with room for a staging name: a legal long destination name still gets a legal
+/// temporary one.
+fn name_tail(name: &str, prefix_len: usize) -> &str {
+    let room = NAME_MAX.saturating_sub(prefix_len + STAGING_ROOM);
+    if name.len() <= room {
+        return name;
+    }
+    let mut start = name.len() - room;
+    while !name.is_char_boundary(start) {
+        start += 1;
+    }
+    &name[start..]
+}
+
 /// The file `path` names, following symbolic links (a dangling link names its target),
 /// so a destination that is a link updates the file it points to instead of replacing
 /// the link.
@@ -102,11 +124,14 @@ impl Destination {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         // Hidden, unique, and ending in the real name, so writers that choose the format
         // by extension (images) see the right one.
-        let temp = dir.join(format!(
-            "{TEMP_PREFIX}{}-{}-{}",
+        let prefix = format!(
+            "{TEMP_PREFIX}{}-{}-",
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed),
-            name.to_string_lossy(),
+        );
+        let temp = dir.join(format!(
+            "{prefix}{}",
+            name_tail(&name.to_string_lossy(), prefix.len())
         ));
         std::fs::File::create_new(&temp).map_err(|e| {
             Failure::at(
