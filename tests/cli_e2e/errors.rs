@@ -286,3 +286,26 @@ fn fifos_are_refused_not_waited_on() {
     assert!(ooc::mmap::inspect_npy(&fifo).is_err());
     assert!(ooc::sparse::npz_info(&fifo).is_err());
 }
+
+/// Standard output that cannot be written (`/dev/full`) is a one-line error naming it,
+/// exit 1, not a panic.
+#[test]
+fn an_unwritable_standard_output_is_a_one_line_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.npy");
+    ooc::save_npy(&a, &ndarray::Array2::<f64>::zeros((2, 3))).unwrap();
+    for cmd in ["info", "stats"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ooc"))
+            .args([cmd, &arg(&a)])
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{cmd}: {err}");
+        assert!(
+            err.starts_with("ooc: writing to standard output"),
+            "{cmd}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{cmd}: {err}");
+    }
+}

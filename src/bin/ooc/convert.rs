@@ -19,7 +19,7 @@ use serde_json::json;
 use crate::dest::Destination;
 use crate::failure::{AtPath, CliResult, Failure};
 use crate::open::{DenseVisit, describe, load_sparse, with_dense};
-use crate::output::{human_bytes, print_json};
+use crate::output::{emit, human_bytes, print_json};
 use crate::source::SourceSpec;
 use crate::stats::{RunFacts, measured};
 use crate::{CommonArgs, RawArgs, WriteArgs};
@@ -325,15 +325,15 @@ pub(crate) fn run(args: &ConvertArgs, common: &CommonArgs) -> CliResult {
             "dest_file_bytes": written,
         });
         facts.add_to(&mut j);
-        print_json(&j);
+        print_json(&j)?;
     } else {
-        println!(
-            "{} -> {}: {described}, {} file\n  {}",
+        emit(&format!(
+            "{} -> {}: {described}, {} file\n  {}\n",
             args.source,
             args.dest,
             human_bytes(written),
             facts.text(common)
-        );
+        ))?;
     }
     Ok(())
 }

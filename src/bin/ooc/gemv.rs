@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::dest::Destination;
 use crate::failure::{AtPath, CliResult, Failure};
 use crate::open::{DenseVisit, SparseDesc, SparseVisit, with_source};
-use crate::output::print_json;
+use crate::output::{emit, print_json};
 use crate::source::{Format, detect};
 use crate::stats::{RunFacts, measured};
 use crate::{CommonArgs, RawArgs, WriteArgs};
@@ -106,26 +106,26 @@ fn finish<T: Summarize>(
             "y_head": head.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>(),
         });
         facts.add_to(&mut j);
-        print_json(&j);
+        print_json(&j)?;
     } else {
         let target = args
             .output
             .as_ref()
             .map_or_else(|| "y".to_string(), |o| o.display().to_string());
-        println!(
-            "{target} = {} ({} {what} {m} × {n}) · {vector} ({n})\n  {}",
+        emit(&format!(
+            "{target} = {} ({} {what} {m} × {n}) · {vector} ({n})\n  {}\n",
             args.matrix,
             T::DTYPE,
             facts.text(common)
-        );
+        ))?;
         let more = if m > head.len() { ", ..." } else { "" };
-        println!(
-            "  y = [{}{more}]",
+        emit(&format!(
+            "  y = [{}{more}]\n",
             head.iter()
                 .map(|v| format!("{v:?}"))
                 .collect::<Vec<_>>()
                 .join(", ")
-        );
+        ))?;
     }
     Ok(())
 }

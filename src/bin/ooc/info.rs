@@ -12,7 +12,7 @@ use ooc_mmap::{MmapArray, Mode, inspect_npy};
 use serde_json::{Value, json};
 
 use crate::failure::{AtPath, CliResult, Failure};
-use crate::output::{human_bytes, print_json};
+use crate::output::{emit, human_bytes, print_json};
 use crate::source::{Format, detect};
 use crate::{CommonArgs, RawArgs};
 
@@ -38,9 +38,9 @@ pub(crate) fn run(args: &InfoArgs, common: &CommonArgs) -> CliResult {
         Format::Npz => npz(path)?,
     };
     if args.json {
-        print_json(&facts.json);
+        print_json(&facts.json)?;
     } else {
-        print!("{}", facts.text);
+        emit(&facts.text)?;
     }
     Ok(())
 }

@@ -1,5 +1,7 @@
 //! Printing results: sizes and rates for people, JSON for scripts.
 
+use crate::failure::{CliResult, Failure};
+
 use std::time::Duration;
 
 /// `bytes` with a binary unit, e.g. `381.47 MiB`.
@@ -41,11 +43,21 @@ pub(crate) fn human_duration(d: Duration) -> String {
 }
 
 /// Prints `value` as pretty JSON on stdout.
-pub(crate) fn print_json(value: &serde_json::Value) {
-    println!(
-        "{}",
+pub(crate) fn print_json(value: &serde_json::Value) -> CliResult {
+    emit(&format!(
+        "{}\n",
         serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
-    );
+    ))
+}
+
+/// Writes `text` to standard output; a failed write (a full disk, a closed pipe, stdout
+/// on `/dev/full`) is a one-line error, not a panic.
+pub(crate) fn emit(text: &str) -> CliResult {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::new(format!("writing to standard output: {e}")))
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::dest::Destination;
 use crate::failure::{AtPath, CliResult, Failure};
 use crate::open::{DenseVisit, SparseDesc, SparseVisit, with_source};
-use crate::output::print_json;
+use crate::output::{emit, print_json};
 use crate::stats::measured;
 use crate::{CommonArgs, RawArgs, WriteArgs};
 use ooc::SparseRows;
@@ -100,15 +100,15 @@ impl Spy<'_> {
                 "height": height,
             });
             facts.add_to(&mut j);
-            print_json(&j);
+            print_json(&j)?;
         } else {
-            println!(
-                "{}: {width} × {height} spy plot of {} ({format} {rows} × {cols}, {} stored entries)\n  {}",
+            emit(&format!(
+                "{}: {width} × {height} spy plot of {} ({format} {rows} × {cols}, {} stored entries)\n  {}\n",
                 args.out.display(),
                 args.matrix,
                 a.nnz(),
                 facts.text(self.common)
-            );
+            ))?;
         }
         Ok(())
     }

@@ -20,7 +20,7 @@ use serde_json::{Value as JsonValue, json};
 
 use crate::failure::{AtPath, CliResult};
 use crate::open::{DenseVisit, SparseDesc, SparseVisit, with_source};
-use crate::output::{gb_per_s, human_bytes, human_duration, print_json};
+use crate::output::{emit, gb_per_s, human_bytes, human_duration, print_json};
 use crate::{CommonArgs, RawArgs, progress};
 
 /// Arguments of `ooc stats`.
@@ -259,9 +259,9 @@ pub(crate) fn run(args: &StatsArgs, common: &CommonArgs) -> CliResult {
     };
     let (json, text) = with_source(&args.source, &common.open_options(&args.raw), stats)?;
     if args.json {
-        print_json(&json);
+        print_json(&json)?;
     } else {
-        print!("{text}");
+        emit(&text)?;
     }
     Ok(())
 }
