@@ -3,7 +3,9 @@
 //!
 //! Elements are widened before they are added, as numpy does: integers to 64 bits and
 //! `f32` to `f64` (complex `f32` to complex `f64`), so sums of small types neither wrap
-//! nor lose precision early. A sparse matrix's entries that are not stored count as zeros,
+//! nor lose precision early. Sums of 64-bit integers wrap past 2⁶³ as numpy's `sum`
+//! does; the mean is accumulated in `f64` as numpy's `mean` is, and never lies outside
+//! [min, max]. A sparse matrix's entries that are not stored count as zeros,
 //! as scipy's `min` and `max` count them. Each block reduces to a partial, and partials
 //! are merged in block order, so results do not depend on the thread count. NaN wins min
 //! and max, as in numpy. Complex numbers have no order, so no min or max.
@@ -79,6 +81,9 @@ pub struct Summary {
 #[derive(Debug, Clone, Copy)]
 struct Acc<W> {
     sum: W,
+    /// The sum in `f64`, for the mean: integer sums may wrap (as numpy's `sum` does), the
+    /// mean never does (as numpy's `mean`, which accumulates in `f64`).
+    fsum: f64,
     lo: Option<W>,
     hi: Option<W>,
 }
@@ -114,9 +119,13 @@ pub trait Summarize: Scalar + sealed::Sealed {
     #[doc(hidden)]
     fn value(w: Self::Wide) -> Value;
 
-    /// `sum / count` as a [`Value`].
+    /// `sum / count` as a [`Value`], for unordered (complex) types.
     #[doc(hidden)]
     fn mean(sum: Self::Wide, count: u64) -> Value;
+
+    /// The wide value as `f64` (the real part of a complex number).
+    #[doc(hidden)]
+    fn real(w: Self::Wide) -> f64;
 }
 
 macro_rules! real_summarize {
@@ -141,6 +150,10 @@ macro_rules! real_summarize {
             #[allow(clippy::cast_precision_loss)]
             fn mean(sum: $w, count: u64) -> Value {
                 Value::Float(sum as f64 / count as f64)
+            }
+            #[allow(clippy::cast_precision_loss)]
+            fn real(w: $w) -> f64 {
+                w as f64
             }
         }
     )*};
@@ -171,6 +184,9 @@ macro_rules! complex_summarize {
             fn mean(sum: Complex<f64>, count: u64) -> Value {
                 Value::Complex(sum / count as f64)
             }
+            fn real(w: Complex<f64>) -> f64 {
+                w.re
+            }
         }
     )*};
 }
@@ -180,6 +196,7 @@ impl<W: Copy + Default> Acc<W> {
     fn new() -> Self {
         Acc {
             sum: W::default(),
+            fsum: 0.0,
             lo: None,
             hi: None,
         }
@@ -209,6 +226,7 @@ fn fold<T: Summarize>(acc: &mut Acc<T::Wide>, values: &[T]) {
     for &v in values {
         let w = v.widen();
         acc.sum = acc.sum.plus(w);
+        acc.fsum += T::real(w);
         if T::ORDERED {
             acc.lo = Some(pick::<T>(acc.lo, w, true));
             acc.hi = Some(pick::<T>(acc.hi, w, false));
@@ -219,6 +237,7 @@ fn fold<T: Summarize>(acc: &mut Acc<T::Wide>, values: &[T]) {
 /// Merges a later block's partial into the running one.
 fn merge<T: Summarize>(acc: &mut Acc<T::Wide>, part: &Acc<T::Wide>) {
     acc.sum = acc.sum.plus(part.sum);
+    acc.fsum += part.fsum;
     if let Some(l) = part.lo {
         acc.lo = Some(pick::<T>(acc.lo, l, true));
     }
@@ -233,7 +252,20 @@ fn finish<T: Summarize>(acc: Acc<T::Wide>, count: u64, nnz: Option<u64>) -> Summ
         sum: T::value(acc.sum),
         min: acc.lo.map(T::value),
         max: acc.hi.map(T::value),
-        mean: (count > 0).then(|| T::mean(acc.sum, count)),
+        mean: (count > 0).then(|| {
+            if !T::ORDERED {
+                return T::mean(acc.sum, count);
+            }
+            #[allow(clippy::cast_precision_loss)]
+            let m = acc.fsum / count as f64;
+            // Rounding may not take the mean past the extremes.
+            let (lo, hi) = (acc.lo.map(T::real), acc.hi.map(T::real));
+            Value::Float(match (lo, hi) {
+                (Some(l), _) if m < l => l,
+                (_, Some(h)) if m > h => h,
+                _ => m,
+            })
+        }),
         nnz,
     }
 }
@@ -310,6 +342,7 @@ pub fn summarize_sparse<T: Summarize, S: ReadSparseRows<T> + ?Sized>(
     if T::ORDERED && nnz < count {
         let zero = Acc {
             sum: T::Wide::default(),
+            fsum: 0.0,
             lo: Some(T::Wide::default()),
             hi: Some(T::Wide::default()),
         };

@@ -67,3 +67,20 @@ fn floats_keep_nan_and_infinities_apart_from_no_value() {
     let s = summarize(&e, &Options::new()).unwrap();
     assert_eq!((s.count, s.min, s.max, s.mean), (0, None, None, None));
 }
+
+/// 64-bit integers whose sum passes 2⁶³: the sum wraps as numpy's `sum` does, the mean
+/// is accumulated in `f64` as numpy's `mean` is, and lies within [min, max].
+#[test]
+fn integer_means_do_not_wrap() {
+    let big = i64::MAX / 2 + 7;
+    let a = MemArray::from_vec(vec![1, 4], vec![big; 4]).unwrap();
+    let s = summarize(&a, &Options::new()).unwrap();
+    assert_eq!(s.sum, Value::Int(big.wrapping_mul(4)));
+    #[allow(clippy::cast_precision_loss)]
+    let want = big as f64;
+    assert_eq!(s.mean, Some(Value::Float(want)));
+    assert_eq!(
+        (s.min, s.max),
+        (Some(Value::Int(big)), Some(Value::Int(big)))
+    );
+}
