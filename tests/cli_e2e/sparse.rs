@@ -442,3 +442,26 @@ fn a_hostile_sparse_shape_is_refused_by_the_budget() {
         ],
     );
 }
+
+/// `--chunks 0` for a sparse destination is refused, as for a dense one, instead of
+/// silently becoming chunks of one entry; nothing is written.
+#[test]
+fn zero_chunks_for_a_sparse_destination_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let npz = dir.path().join("m.npz");
+    let e = entries(20, 30);
+    save_npz(&npz, &csr(20, 30, &e), true).unwrap();
+    let out = dir.path().join("o.h5");
+    fails(
+        &[
+            "convert",
+            &arg(&npz),
+            &format!("{}:/X", out.display()),
+            "--chunks",
+            "0",
+        ],
+        1,
+        &["o.h5", "at least 1"],
+    );
+    assert!(!out.exists());
+}

@@ -236,6 +236,17 @@ fn sparse<T: Element>(
             let (d, existed) = hdf5_destination(file, args.write.force)?;
             let skeleton = !existed && is_h5ad_matrix(file, inner);
             let chunk = match (&args.chunks, args.deflate) {
+                // Refused as for dense datasets: a chunk holds at least one entry.
+                (Some(Chunks::Shape(c)), _) if c == &[0] => {
+                    return Err(Failure::at(
+                        file,
+                        ooc_core::Error::InvalidChunkShape {
+                            chunk: c.clone(),
+                            array: vec![nnz],
+                            reason: "chunk sides must be at least 1",
+                        },
+                    ));
+                }
                 (Some(Chunks::Shape(c)), _) if c.len() == 1 => Some(c[0]),
                 (Some(Chunks::Shape(c)), _) => {
                     return Err(Failure::usage(format!(
