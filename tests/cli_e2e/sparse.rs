@@ -465,3 +465,51 @@ fn zero_chunks_for_a_sparse_destination_are_refused() {
     );
     assert!(!out.exists());
 }
+
+/// SIGTERM while a `.npz` archive is being written (its `.partial` staging file exists)
+/// leaves neither the destination nor any temporary: the signal handler knows the
+/// archive writer's staging name too. Retried with a larger matrix until the signal
+/// lands mid-write.
+#[test]
+fn a_signal_during_npz_output_leaves_no_temporaries() {
+    use std::os::unix::process::ExitStatusExt;
+    let mut landed = false;
+    for attempt in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("s.npz");
+        let rows = 20_000 << attempt;
+        let m = ooc::sparse::random_csr::<f64>(rows, 1000, 0.05, 7, ooc::core::Par::Seq).unwrap();
+        save_npz(&src, &m, false).unwrap();
+        let out = dir.path().join("out.npz");
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ooc"))
+            .args(["convert", &arg(&src), &arg(&out)])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let pid = i32::try_from(child.id()).unwrap();
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            let staging = file_names(dir.path())
+                .iter()
+                .any(|n| n.ends_with(".partial"));
+            if staging {
+                // SAFETY: signalling our own child, which has not been reaped.
+                unsafe { libc::kill(pid, libc::SIGTERM) };
+                break child.wait().unwrap();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        };
+        let left = file_names(dir.path());
+        if status.signal() == Some(libc::SIGTERM) {
+            assert_eq!(left, ["s.npz"], "attempt {attempt}: {left:?}");
+            landed = true;
+            break;
+        }
+        assert!(status.success(), "attempt {attempt}: {status:?}");
+        assert_eq!(left, ["out.npz", "s.npz"], "attempt {attempt}: {left:?}");
+    }
+    assert!(landed, "SIGTERM never landed while the archive was written");
+}

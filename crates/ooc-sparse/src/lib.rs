@@ -49,6 +49,6 @@ pub use error::{Result, SparseError};
 pub use format::{AnySparse, Format, SparseMatrix};
 pub use index::{IndexIter, IndexSlice};
 pub use lil::LilMatrix;
-pub use npz::{NpzInfo, NpzMatrix, load_npz, npz_info, save_npz};
+pub use npz::{NpzInfo, NpzMatrix, load_npz, npz_info, npz_staging_path, save_npz};
 pub use random::{random, random_csr};
 pub use spy::{SpyGrid, spy_grid, spy_png, spy_rgb, spy_svg};

@@ -309,9 +309,7 @@ pub fn save_npz<'a, T: Element>(
     let file = path.display().to_string();
     let matrix = matrix.into();
     let (_, members) = members(&file, &matrix)?;
-    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-    tmp_name.push(".partial");
-    let tmp = path.with_file_name(tmp_name);
+    let tmp = npz_staging_path(path);
     let result = write_zip(&tmp, &file, &members, compressed);
     let result = result.and_then(|()| {
         std::fs::rename(&tmp, path).map_err(|e| SparseError::io(format!("renaming into {file}"), e))
@@ -320,6 +318,16 @@ pub fn save_npz<'a, T: Element>(
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// The name beside `path` under which [`save_npz`] writes the archive before renaming
+/// it into place (`NAME.partial`), for callers that remove their temporary files when
+/// interrupted (a command line tool's signal handler).
+#[must_use]
+pub fn npz_staging_path(path: &Path) -> std::path::PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".partial");
+    path.with_file_name(name)
 }
 
 fn write_zip(tmp: &Path, file: &str, members: &[Member<'_>], compressed: bool) -> Result<()> {

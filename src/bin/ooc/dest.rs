@@ -17,9 +17,13 @@ use crate::failure::{AtPath, CliResult, Failure};
 /// so none is ever freed.
 static PENDING: AtomicPtr<libc::c_char> = AtomicPtr::new(ptr::null_mut());
 
-/// The name `ooc-mmap` builds a new file under before renaming it onto the temporary file
-/// (`ooc_mmap::staging_path`), removed by the signal handler too.
-static PENDING_STAGING: AtomicPtr<libc::c_char> = AtomicPtr::new(ptr::null_mut());
+/// The names the libraries build a new file under before renaming it onto the temporary
+/// file (`ooc_mmap::staging_path` for maps, `ooc_sparse::npz_staging_path` for archives),
+/// removed by the signal handler too.
+static PENDING_STAGING: [AtomicPtr<libc::c_char>; 2] = [
+    AtomicPtr::new(ptr::null_mut()),
+    AtomicPtr::new(ptr::null_mut()),
+];
 
 /// How temporary names begin: `.ooc-PID-N-NAME` beside the destination `NAME`.
 pub(crate) const TEMP_PREFIX: &str = ".ooc-";
@@ -241,9 +245,14 @@ impl Drop for Destination {
 }
 
 fn register(temp: &Path) {
-    let staging = ooc_mmap::staging_path(temp);
-    if let Ok(c) = CString::new(staging.as_os_str().as_bytes()) {
-        PENDING_STAGING.store(c.into_raw(), Ordering::SeqCst);
+    let staging = [
+        ooc_mmap::staging_path(temp),
+        ooc_sparse::npz_staging_path(temp),
+    ];
+    for (slot, path) in PENDING_STAGING.iter().zip(staging) {
+        if let Ok(c) = CString::new(path.as_os_str().as_bytes()) {
+            slot.store(c.into_raw(), Ordering::SeqCst);
+        }
     }
     if let Ok(c) = CString::new(temp.as_os_str().as_bytes()) {
         PENDING.store(c.into_raw(), Ordering::SeqCst);
@@ -252,16 +261,19 @@ fn register(temp: &Path) {
 
 fn unregister() {
     PENDING.store(ptr::null_mut(), Ordering::SeqCst);
-    PENDING_STAGING.store(ptr::null_mut(), Ordering::SeqCst);
+    for slot in &PENDING_STAGING {
+        slot.store(ptr::null_mut(), Ordering::SeqCst);
+    }
 }
 
 extern "C" fn on_signal(signal: libc::c_int) {
     let path = PENDING.swap(ptr::null_mut(), Ordering::SeqCst);
-    let staging = PENDING_STAGING.swap(ptr::null_mut(), Ordering::SeqCst);
-    // SAFETY: `path` and `staging` are null or NUL-terminated strings leaked by `register`
-    // and never freed; unlink, signal and raise are async-signal-safe.
+    let map = PENDING_STAGING[0].swap(ptr::null_mut(), Ordering::SeqCst);
+    let npz = PENDING_STAGING[1].swap(ptr::null_mut(), Ordering::SeqCst);
+    // SAFETY: the paths are null or NUL-terminated strings leaked by `register` and never
+    // freed; unlink, signal and raise are async-signal-safe.
     unsafe {
-        for p in [path, staging] {
+        for p in [path, map, npz] {
             if !p.is_null() {
                 libc::unlink(p);
             }
