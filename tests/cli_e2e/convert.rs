@@ -498,3 +498,27 @@ fn long_destination_names_are_written() {
     }
     assert_eq!(files_in(dir.path()).len(), 1);
 }
+
+/// A temporary left by an `ooc` process that was killed (`SIGKILL` leaves them; no
+/// handler runs) is reported when the next command writes into that directory.
+#[test]
+fn stale_temporaries_of_dead_processes_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("a.npy");
+    write_npy(&src, &[2, 2], &[1.0_f64, 2.0, 3.0, 4.0]);
+    // A process id that is no longer running: a child that has exited and been reaped.
+    let mut done = Command::new("true").spawn().unwrap();
+    let pid = done.id();
+    done.wait().unwrap();
+    let stale = dir.path().join(format!(".ooc-{pid}-0-old.npy"));
+    std::fs::write(&stale, b"partial").unwrap();
+    let run = crate::support::ooc(&["convert", &arg(&src), &arg(&dir.path().join("b.npy"))]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(".ooc-{pid}-0-old.npy"))
+            && run.stderr.contains("no longer running"),
+        "{}",
+        run.stderr
+    );
+    assert!(stale.exists(), "reported, not removed");
+}

@@ -125,6 +125,7 @@ impl Destination {
                 format!("cannot write: {} is not a directory", dir.display()),
             ));
         }
+        report_stale_temporaries(&dir);
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         // Hidden, unique, and ending in the real name, so writers that choose the format
         // by extension (images) see the right one.
@@ -240,6 +241,35 @@ impl Drop for Destination {
         if !self.committed {
             unregister();
             let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+/// Warns (on stderr, one line each) about temporary files in `dir` left by `ooc`
+/// processes that are no longer running (killed with `SIGKILL`, which no handler sees),
+/// so they do not pile up unnoticed. They are named `.ooc-PID-N-NAME`.
+fn report_stale_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let Some(pid) = name
+            .strip_prefix(TEMP_PREFIX)
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|p| p.parse::<libc::pid_t>().ok())
+        else {
+            continue;
+        };
+        // SAFETY: signal 0 only asks whether the process exists.
+        let gone = unsafe { libc::kill(pid, 0) } != 0
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if gone {
+            eprintln!(
+                "ooc: warning: {} is a temporary file left by ooc process {pid}, which is no longer running; remove it",
+                dir.join(&*name).display()
+            );
         }
     }
 }
