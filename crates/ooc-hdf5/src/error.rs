@@ -87,6 +87,18 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A dataset stored in an external file outside the HDF5 file's directory.
+    #[error(
+        "{file}: dataset {path} stores its elements in the external file {external:?}, outside the file's directory: refused, since reading it would read whatever file it names"
+    )]
+    ExternalStorage {
+        /// The HDF5 file.
+        file: String,
+        /// The dataset.
+        path: String,
+        /// The external file it names.
+        external: String,
+    },
     /// A group or dataset whose parent group does not exist.
     #[error("{file}: cannot create {path}: parent group {parent} does not exist ({hint})")]
     MissingParent {

@@ -298,7 +298,35 @@ impl Group {
             .inner
             .dataset(&abs)
             .context(|| format!("{}: open dataset {abs}", self.file.name()))?;
+        self.check_external(&inner, &abs)?;
         Dataset::from_parts(inner, Arc::clone(&self.file), abs)
+    }
+
+    /// Refuses a dataset whose elements are stored in external files that name a path
+    /// outside the HDF5 file's directory (absolute, or through `..`): reading it would
+    /// read whatever file it names (`/etc/shadow`), so a file from elsewhere could make
+    /// `ooc convert` copy any readable file. External files named by a relative path
+    /// without `..` are read as the library resolves them (from the working directory,
+    /// or `HDF5_EXTFILE_PREFIX`).
+    fn check_external(&self, ds: &hdf5::Dataset, path: &str) -> Result<()> {
+        let Ok(dcpl) = ds.dcpl() else {
+            return Ok(());
+        };
+        for ext in dcpl.external() {
+            let named = std::path::Path::new(&ext.name);
+            let outside = named.is_absolute()
+                || named
+                    .components()
+                    .any(|c| matches!(c, std::path::Component::ParentDir));
+            if outside {
+                return Err(Error::ExternalStorage {
+                    file: self.file.name(),
+                    path: path.to_string(),
+                    external: ext.name,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Starts describing a new dataset of `T` at `path` (see [`DatasetBuilder`]).

@@ -308,3 +308,40 @@ fn library_errors_are_not_printed_to_stderr() {
     assert!(!stderr.contains("HDF5-DIAG"), "{stderr}");
     assert!(!stderr.contains("#000"), "{stderr}");
 }
+
+/// A dataset whose elements live in an external file named by an absolute path or
+/// through `..` is refused when opened (it would read whatever file it names), with a
+/// typed error naming the dataset and the external file.
+#[test]
+fn external_storage_outside_the_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret.bin");
+    std::fs::write(&secret, [7_u8; 64]).unwrap();
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    let path = sub.join("ext.h5");
+    {
+        let f = hdf5::File::create(&path).unwrap();
+        let abs = secret.to_str().unwrap();
+        f.new_dataset::<u8>()
+            .shape([64])
+            .external(abs, 0, 64)
+            .create("abs")
+            .unwrap();
+        f.new_dataset::<u8>()
+            .shape([64])
+            .external("../secret.bin", 0, 64)
+            .create("up")
+            .unwrap();
+    }
+    let file = ooc_hdf5::File::open(&path).unwrap();
+    for name in ["abs", "up"] {
+        match file.dataset(name) {
+            Err(ooc_hdf5::Error::ExternalStorage { path, external, .. }) => {
+                assert_eq!(path, format!("/{name}"));
+                assert!(external.ends_with("secret.bin"), "{external}");
+            }
+            other => panic!("{name}: expected ExternalStorage, got {other:?}"),
+        }
+    }
+}
