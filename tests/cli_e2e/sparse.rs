@@ -513,3 +513,39 @@ fn a_signal_during_npz_output_leaves_no_temporaries() {
     }
     assert!(landed, "SIGTERM never landed while the archive was written");
 }
+
+/// A small archive whose `data.npy` declares a billion values: `info` reads member
+/// headers only (it says what is declared without inflating it), and `stats` refuses the
+/// declared CSR form against the budget before inflating anything.
+#[test]
+fn declared_sizes_are_read_from_headers_and_budgeted_before_inflating() {
+    let Some(py) = Python::for_test(
+        "sparse::declared_sizes_are_read_from_headers_and_budgeted_before_inflating",
+    ) else {
+        return;
+    };
+    py.run(
+        "import io, zipfile, numpy as np\n\
+         def member(z, name, a, declared=None):\n\
+         \x20   b = io.BytesIO()\n\
+         \x20   h = np.lib.format.header_data_from_array_1_0(a)\n\
+         \x20   if declared is not None: h['shape'] = declared\n\
+         \x20   np.lib.format.write_array_header_1_0(b, h)\n\
+         \x20   b.write(a.tobytes())\n\
+         \x20   z.writestr(name, b.getvalue())\n\
+         with zipfile.ZipFile('bomb.npz', 'w', zipfile.ZIP_DEFLATED) as z:\n\
+         \x20   b = io.BytesIO(); np.save(b, np.array('csr')); z.writestr('format.npy', b.getvalue())\n\
+         \x20   member(z, 'shape.npy', np.array([4, 5], dtype=np.int64))\n\
+         \x20   member(z, 'indptr.npy', np.array([0, 1, 1, 1, 1], dtype=np.int32))\n\
+         \x20   member(z, 'indices.npy', np.array([2], dtype=np.int32))\n\
+         \x20   member(z, 'data.npy', np.array([1.5]), declared=(1 << 30,))\n",
+    );
+    let bomb = py.dir().join("bomb.npz");
+    let j = json(&ok(&["info", "--json", &arg(&bomb)]));
+    assert_eq!(j["stored"], 1_u64 << 30);
+    fails(
+        &["stats", &arg(&bomb), "--budget", "64MiB"],
+        1,
+        &["bomb.npz", "CSR", "budget of 67108864 bytes"],
+    );
+}

@@ -408,6 +408,25 @@ impl Archive {
     }
 
     fn raw(&mut self, name: &str) -> Result<Vec<u8>> {
+        self.read_member(name, true)
+    }
+
+    /// The `.npy` header of member `name`, inflating only as far as the header: what a
+    /// member declares is known without reading (or inflating) its data.
+    fn header(&mut self, name: &str) -> Result<NpyHeader> {
+        let bytes = self.read_member(name, false)?;
+        NpyHeader::parse(&bytes)
+            .map(|(h, _)| h)
+            .map_err(|source| SparseError::Npy {
+                file: self.file.clone(),
+                member: name.to_string(),
+                source,
+            })
+    }
+
+    /// The bytes of member `name`: its preamble and header, and with `data` the data the
+    /// header declares.
+    fn read_member(&mut self, name: &str, data: bool) -> Result<Vec<u8>> {
         let file = self.file.clone();
         let mut member = self.zip.by_name(name).map_err(|e| match e {
             zip::result::ZipError::FileNotFound => SparseError::Missing {
@@ -441,6 +460,9 @@ impl Archive {
             .take(more(bytes.len(), header_end))
             .read_to_end(&mut bytes)
             .map_err(io)?;
+        if !data {
+            return Ok(bytes);
+        }
         let end = match NpyHeader::parse(&bytes) {
             Ok((h, offset)) => h.data_bytes().map_or(bytes.len(), |need| offset + need + 1),
             // A string descriptor (the format member): its data is a few bytes.
@@ -540,6 +562,13 @@ impl Archive {
     }
 
     fn shape(&mut self) -> Result<[usize; 2]> {
+        // Two integers: a member declaring more is refused before its data is inflated.
+        let declared = self.header("shape.npy")?.data_bytes().unwrap_or(usize::MAX);
+        if declared > 64 {
+            return Err(self.unsupported(format!(
+                "shape.npy declares {declared} bytes of data, expected two integers"
+            )));
+        }
         let v = self.ints("shape.npy")?;
         let [rows, cols] = v[..] else {
             return Err(self.unsupported(format!("shape.npy holds {} values, expected 2", v.len())));
@@ -661,12 +690,14 @@ pub fn npz_info(path: impl AsRef<Path>) -> Result<NpzInfo> {
     let mut a = Archive::open(path.as_ref())?;
     let format = a.format()?;
     let shape = a.shape()?;
-    let data = a.array("data.npy")?;
+    // Headers only: what the archive declares, without inflating its data (a small
+    // archive may inflate to gigabytes).
+    let data = a.header("data.npy")?;
     Ok(NpzInfo {
         format,
         shape,
-        dtype: data.header.dtype,
-        stored: data.header.shape.iter().product(),
+        dtype: data.dtype,
+        stored: data.shape.iter().product(),
     })
 }
 
