@@ -9,7 +9,7 @@ use ooc::hdf5::File;
 use ooc::mmap::{MmapArray, Mode, RawLayout};
 
 use crate::common::{write_dataset, write_npy};
-use crate::support::{Python, arg, fails, files_in, json, ok, value};
+use crate::support::{Python, arg, fails, file_names, files_in, json, ok, value};
 
 fn npy_f32(path: &Path, shape: &[usize]) -> Vec<f32> {
     #[allow(clippy::cast_possible_truncation)]
@@ -521,4 +521,63 @@ fn stale_temporaries_of_dead_processes_are_reported() {
         run.stderr
     );
     assert!(stale.exists(), "reported, not removed");
+}
+
+/// An input `.npy` truncated by another process while `convert` maps it ends the command
+/// with one line and exit 1 (not death by SIGBUS), and no temporary or destination is
+/// left. Retried with larger inputs until the truncation lands mid-read.
+#[test]
+fn an_input_truncated_while_mapped_is_a_one_line_error() {
+    let mut landed = false;
+    for attempt in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("a.npy");
+        let rows = 4096 << attempt;
+        write_npy(&src, &[rows, 2048], &vec![1.0_f32; rows * 2048]);
+        let out = dir.path().join("b.npy");
+        let child = Command::new(env!("CARGO_BIN_EXE_ooc"))
+            .args([
+                "convert",
+                &arg(&src),
+                &arg(&out),
+                "--budget",
+                "1MiB",
+                "--threads",
+                "1",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Truncate as soon as the conversion has started writing its temporary file.
+        while child.stderr.is_some()
+            && !file_names(dir.path())
+                .iter()
+                .any(|n| n.starts_with(".ooc-"))
+            && std::fs::metadata(&out).is_err()
+        {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&src)
+            .unwrap()
+            .set_len(0)
+            .unwrap();
+        let res = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&res.stderr);
+        if res.status.success() {
+            continue; // finished before the truncation
+        }
+        assert_eq!(res.status.code(), Some(1), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("truncated") || err.contains("a.npy"), "{err}");
+        assert_eq!(file_names(dir.path()), ["a.npy"], "{err}");
+        landed = true;
+        break;
+    }
+    assert!(
+        landed,
+        "the truncation never landed while the input was read"
+    );
 }

@@ -297,25 +297,53 @@ fn unregister() {
 }
 
 extern "C" fn on_signal(signal: libc::c_int) {
+    unlink_pending();
+    // SAFETY: signal and raise are async-signal-safe.
+    unsafe {
+        libc::signal(signal, libc::SIG_DFL);
+        libc::raise(signal);
+    }
+}
+
+/// Unlinks every pending temporary file; async-signal-safe.
+fn unlink_pending() {
     let path = PENDING.swap(ptr::null_mut(), Ordering::SeqCst);
     let map = PENDING_STAGING[0].swap(ptr::null_mut(), Ordering::SeqCst);
     let npz = PENDING_STAGING[1].swap(ptr::null_mut(), Ordering::SeqCst);
     // SAFETY: the paths are null or NUL-terminated strings leaked by `register` and never
-    // freed; unlink, signal and raise are async-signal-safe.
+    // freed; unlink is async-signal-safe.
     unsafe {
         for p in [path, map, npz] {
             if !p.is_null() {
                 libc::unlink(p);
             }
         }
-        libc::signal(signal, libc::SIG_DFL);
-        libc::raise(signal);
+    }
+}
+
+/// A fault reading a memory-mapped input: another process truncated the file under
+/// the map. The temporaries are removed and the command ends with one line, exit 1.
+extern "C" fn on_bus_error(_: libc::c_int) {
+    const MESSAGE: &[u8] = b"ooc: an input file was truncated by another process while it was being read (SIGBUS); nothing was written\n";
+    unlink_pending();
+    // SAFETY: write and _exit are async-signal-safe; MESSAGE is a static buffer.
+    unsafe {
+        libc::write(2, MESSAGE.as_ptr().cast(), MESSAGE.len());
+        libc::_exit(1);
     }
 }
 
 /// Removes the pending temporary file when the process is interrupted or terminated, then
-/// dies of the same signal (so the shell sees the usual status).
+/// dies of the same signal (so the shell sees the usual status); a bus error (a mapped
+/// input truncated under the map) also removes them and ends with one line, exit 1.
 pub(crate) fn remove_temporaries_on_signals() {
+    // SAFETY: `on_bus_error` only performs async-signal-safe calls.
+    unsafe {
+        libc::signal(
+            libc::SIGBUS,
+            on_bus_error as extern "C" fn(libc::c_int) as libc::sighandler_t,
+        );
+    }
     for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGPIPE] {
         // SAFETY: `on_signal` only performs async-signal-safe calls.
         unsafe {
