@@ -7,6 +7,9 @@
 //! in the page cache, so the next pass (or the next run) is still warm.
 //! [`Release::FromCache`] also asks the kernel to reclaim them, for passes over files
 //! larger than memory.
+//!
+//! Also where large buffers ask for transparent huge pages ([`advise_huge_pages`]), as
+//! numpy does for its large arrays, so first touching them faults 512 times less often.
 
 /// How far released pages go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,4 +52,37 @@ pub unsafe fn release(bytes: &[u8], how: Release) {
     }
     #[cfg(not(all(target_os = "linux", not(miri))))]
     let _ = (bytes, how);
+}
+
+/// The size of a transparent huge page on x86-64 and most aarch64 kernels.
+pub const HUGE_PAGE: usize = 2 << 20;
+
+/// Advises the kernel to back the whole huge pages inside `memory` with transparent huge
+/// pages (`MADV_HUGEPAGE`), best before anything is written there: a buffer of many
+/// megabytes then faults in 512 times less often. Only the memory's backing changes, never
+/// its contents, so a refusal is ignored; a no-op for buffers under four huge pages, and
+/// where the kernel has huge pages off or always on.
+pub fn advise_huge_pages<T>(memory: &mut [T]) {
+    let bytes = std::mem::size_of_val(memory);
+    if cfg!(miri) || bytes < 4 * HUGE_PAGE {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        let start = memory.as_mut_ptr().cast::<u8>();
+        let offset = start.align_offset(HUGE_PAGE);
+        let whole = bytes.saturating_sub(offset) / HUGE_PAGE * HUGE_PAGE;
+        if whole > 0 {
+            // SAFETY: `offset + whole <= bytes`, so the range lies inside `memory`, which
+            // the caller holds exclusively; MADV_HUGEPAGE only changes how those pages are
+            // backed and keeps their contents. `wrapping_add` keeps the arithmetic defined.
+            unsafe {
+                libc::madvise(
+                    start.wrapping_add(offset).cast(),
+                    whole,
+                    libc::MADV_HUGEPAGE,
+                );
+            }
+        }
+    }
 }

@@ -162,7 +162,15 @@ pub fn read_chunk(
         fill: fill.to_vec(),
         chunk_bytes,
     };
-    read_chunks(None, file, &index, es, "", &Region::full(chunk), out)
+    read_chunks(
+        None,
+        (file, None),
+        &index,
+        es,
+        "",
+        &Region::full(chunk),
+        out,
+    )
 }
 
 #[derive(Debug)]
@@ -191,10 +199,12 @@ enum Source {
     Chunked {
         file: std::fs::File,
         index: ChunkIndex,
-        /// The whole file mapped read-only, when chunks span whole rows (every dimension
-        /// but the first), so runs of unfiltered chunks stored back to back can be lent
-        /// as views.
+        /// The whole file mapped read-only when the chunks are indexed: stored chunks are
+        /// decoded straight from it (no copy into a buffer first) and, when chunks span
+        /// whole rows, runs of unfiltered chunks stored back to back are lent as views.
         map: Option<memmap2::Mmap>,
+        /// Whether chunks span whole rows (every dimension but the first).
+        whole_rows: bool,
     },
 }
 
@@ -395,7 +405,7 @@ fn inspect(ds: &Dataset, index_budget: u64) -> Result<(Source, ReadPath)> {
             let index = chunk_index(ds, pipeline, info.fill, indexed).context(ctx)?;
             let file = open()?;
             let whole_rows = (1..index.chunk.len()).all(|d| index.chunk[d] == ds.shape()[d]);
-            let map = if indexed && whole_rows && !ds.is_empty() {
+            let map = if indexed && !ds.is_empty() {
                 file.metadata()
                     .ok()
                     .and_then(|m| usize::try_from(m.len()).ok())
@@ -404,7 +414,12 @@ fn inspect(ds: &Dataset, index_budget: u64) -> Result<(Source, ReadPath)> {
                 None
             };
             Ok((
-                Source::Chunked { file, index, map },
+                Source::Chunked {
+                    file,
+                    index,
+                    map,
+                    whole_rows,
+                },
                 if indexed {
                     ReadPath::Chunked
                 } else {
@@ -783,7 +798,7 @@ impl ParallelReader {
             }));
         }
         region.check(ds.shape())?;
-        let (Some(map), true) = (self.map(), self.views) else {
+        let (Some(map), true) = (self.view_map(), self.views) else {
             return Ok(None);
         };
         if region.is_empty() {
@@ -801,10 +816,17 @@ impl ParallelReader {
         Ok(bytes.and_then(|b| bytemuck::try_cast_slice(b).ok()))
     }
 
-    fn map(&self) -> Option<&memmap2::Mmap> {
+    /// The map that views are lent from: a contiguous dataset's bytes, or the file of a
+    /// chunked dataset whose chunks span whole rows.
+    fn view_map(&self) -> Option<&memmap2::Mmap> {
         match &self.source {
-            Source::Contiguous { map, .. } | Source::Chunked { map, .. } => map.as_ref(),
-            Source::Library | Source::Undecodable(_) => None,
+            Source::Contiguous { map, .. }
+            | Source::Chunked {
+                map,
+                whole_rows: true,
+                ..
+            } => map.as_ref(),
+            Source::Chunked { .. } | Source::Library | Source::Undecodable(_) => None,
         }
     }
 
@@ -859,9 +881,14 @@ impl ParallelReader {
                 let bytes: &mut [u8] = bytemuck::cast_slice_mut(out);
                 self.read_contiguous(file, *offset, region, bytes)
             }
-            Source::Chunked { file, index, .. } => {
+            Source::Chunked {
+                file, index, map, ..
+            } => {
                 let bytes: &mut [u8] = bytemuck::cast_slice_mut(out);
-                self.read_chunked(file, index, region, bytes)
+                // With views off, the file is not touched through the map either, so a
+                // truncated file reads as an I/O error rather than `SIGBUS`.
+                let map = map.as_deref().filter(|_| self.views);
+                self.read_chunked(file, map, index, region, bytes)
             }
         }
     }
@@ -947,6 +974,7 @@ impl ParallelReader {
     fn read_chunked(
         &self,
         file: &std::fs::File,
+        map: Option<&[u8]>,
         index: &ChunkIndex,
         region: &Region,
         out: &mut [u8],
@@ -954,7 +982,7 @@ impl ParallelReader {
         let es = self.dataset.dtype().size();
         read_chunks(
             Some(self),
-            file,
+            (file, map),
             index,
             es,
             self.dataset.path(),
@@ -964,13 +992,13 @@ impl ParallelReader {
     }
 }
 
-/// Reads the chunks of `index` that `region` touches from `file` (positional reads,
-/// decoded here; through `reader`'s library handle when the index holds no entries) into
-/// `out`, in parallel on `reader`'s threads (sequentially without a reader). `name`
-/// names the dataset in errors.
+/// Reads the chunks of `index` that `region` touches from `file` (straight from `map`, the
+/// whole file mapped, when there is one, else positional reads; decoded here; through
+/// `reader`'s library handle when the index holds no entries) into `out`, in parallel on
+/// `reader`'s threads (sequentially without a reader). `name` names the dataset in errors.
 fn read_chunks(
     reader: Option<&ParallelReader>,
-    file: &std::fs::File,
+    (file, map): (&std::fs::File, Option<&[u8]>),
     index: &ChunkIndex,
     es: usize,
     name: &str,
@@ -1071,8 +1099,9 @@ fn read_chunks(
                     else {
                         return copy_runs(None, 0);
                     };
-                    let decoded = scratch
-                        .decode_planes(&index.pipeline, mask, es, index.chunk_bytes)
+                    let Scratch { raw, decoder } = &mut *scratch;
+                    let decoded = decoder
+                        .decode_planes(raw, &index.pipeline, mask, es, index.chunk_bytes)
                         .map_err(|e| e.at(name, &origin[..rank]))?;
                     copy_shuffled(Some(decoded.bytes), 0, decoded.shuffled)
                 });
@@ -1121,31 +1150,23 @@ fn read_chunks(
                             corrupt(format!("reading {len} bytes at file offset {at}: {e}"))
                         });
                     }
-                    scratch.raw.resize(hi_b - lo_b, 0);
-                    file.read_exact_at(&mut scratch.raw, at).map_err(|e| {
-                        corrupt(format!(
-                            "reading {} bytes at file offset {at}: {e}",
-                            hi_b - lo_b
-                        ))
-                    })?;
-                    return copy_runs(Some(&scratch.raw), lo_b);
+                    let stored = Stored::get(map, file, &mut scratch.raw, at, hi_b - lo_b)
+                        .map_err(|e| corrupt(e.to_string()))?;
+                    return stored.use_then_release(|bytes| copy_runs(Some(bytes), lo_b));
                 }
                 let size = usize::try_from(entry.size)
                     .ok()
                     .filter(|&s| s <= index.chunk_bytes.saturating_add(1 << 20))
                     .ok_or_else(|| corrupt(format!("stored size {} is implausible", entry.size)))?;
-                scratch.raw.resize(size, 0);
-                file.read_exact_at(&mut scratch.raw, entry.addr)
-                    .map_err(|e| {
-                        corrupt(format!(
-                            "reading {size} bytes at file offset {}: {e}",
-                            entry.addr
-                        ))
-                    })?;
-                let decoded = scratch
-                    .decode_planes(&index.pipeline, entry.mask, es, index.chunk_bytes)
-                    .map_err(|e| e.at(name, &origin[..rank]))?;
-                copy_shuffled(Some(decoded.bytes), 0, decoded.shuffled)
+                let Scratch { raw, decoder } = &mut *scratch;
+                let stored = Stored::get(map, file, raw, entry.addr, size)
+                    .map_err(|e| corrupt(e.to_string()))?;
+                stored.use_then_release(|bytes| {
+                    let decoded = decoder
+                        .decode_planes(bytes, &index.pipeline, entry.mask, es, index.chunk_bytes)
+                        .map_err(|e| e.at(name, &origin[..rank]))?;
+                    copy_shuffled(Some(decoded.bytes), 0, decoded.shuffled)
+                })
             })
         })
     }
@@ -1223,6 +1244,56 @@ impl ParallelReader {
     }
 }
 
+/// The stored bytes of (part of) one chunk, borrowed from the file's map or read into a
+/// thread's buffer.
+enum Stored<'a> {
+    Mapped(&'a [u8]),
+    Read(&'a [u8]),
+}
+
+impl<'a> Stored<'a> {
+    /// The `len` bytes at file offset `at`: straight from `map` when it covers them (the
+    /// common case: no copy), else read with `pread` into `raw`.
+    fn get(
+        map: Option<&'a [u8]>,
+        file: &std::fs::File,
+        raw: &'a mut Vec<u8>,
+        at: u64,
+        len: usize,
+    ) -> std::io::Result<Self> {
+        let mapped = usize::try_from(at).ok().and_then(|lo| {
+            let hi = lo.checked_add(len)?;
+            map?.get(lo..hi)
+        });
+        if let Some(bytes) = mapped {
+            return Ok(Stored::Mapped(bytes));
+        }
+        raw.resize(len, 0);
+        file.read_exact_at(raw, at).map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!("reading {len} bytes at file offset {at}: {e}"),
+            )
+        })?;
+        Ok(Stored::Read(raw))
+    }
+
+    /// Runs `f` on the bytes; then unmaps mapped ones from the process (they stay in the
+    /// page cache), so decoding a pass of chunks keeps no compressed pages resident.
+    fn use_then_release<R>(self, f: impl FnOnce(&[u8]) -> R) -> R {
+        match self {
+            Stored::Read(bytes) => f(bytes),
+            Stored::Mapped(bytes) => {
+                let out = f(bytes);
+                // SAFETY: `bytes` lie in the reader's read-only shared map of the file,
+                // never written through.
+                unsafe { ooc_core::pages::release(bytes, ooc_core::pages::Release::FromProcess) };
+                out
+            }
+        }
+    }
+}
+
 /// Runs `n` work items on `reader`'s threads, or one after another without a reader.
 fn run_items(
     reader: Option<&ParallelReader>,
@@ -1278,7 +1349,7 @@ impl<T: Element> ReadBlock<T> for ParallelReader {
     /// `Some` for a mapped dataset (contiguous, or chunked in whole rows) of element type
     /// `T` with views on.
     fn as_view(&self) -> Option<&dyn ViewBlock<T>> {
-        (self.views && T::DTYPE == self.dataset.dtype() && self.map().is_some())
+        (self.views && T::DTYPE == self.dataset.dtype() && self.view_map().is_some())
             .then_some(self as &dyn ViewBlock<T>)
     }
 }

@@ -8,6 +8,8 @@
 
 use std::sync::OnceLock;
 
+use ooc_core::pages::advise_huge_pages;
+
 use crate::error::{Result, SparseError};
 
 /// RAM plus swap in bytes (from `/proc/meminfo`), or `None` where that is unknown.
@@ -68,7 +70,7 @@ pub(crate) fn zeroed<T: bytemuck::Zeroable>(len: usize, what: &'static str) -> R
             bytes: len as u128 * std::mem::size_of::<T>() as u128,
         })?;
     // Untouched so far: calloc hands large arrays over as fresh zero pages.
-    advise_huge_pages(v.as_mut_ptr().cast(), std::mem::size_of_val(v.as_slice()));
+    advise_huge_pages(v.as_mut_slice());
     Ok(v)
 }
 
@@ -82,40 +84,13 @@ pub(crate) fn advised<T>(cap: usize) -> Vec<T> {
 
 /// Advises huge pages for the spare capacity of `v`, before anything is written there.
 fn advise_spare_capacity<T>(v: &mut Vec<T>) {
-    let spare = v.spare_capacity_mut();
-    advise_huge_pages(spare.as_mut_ptr().cast(), std::mem::size_of_val(spare));
-}
-
-/// The size of a transparent huge page on x86-64 and most aarch64 kernels.
-const HUGE_PAGE: usize = 2 << 20;
-
-/// Advises the kernel to back the whole huge pages inside the `bytes` bytes at `start`
-/// (memory the caller owns) with transparent huge pages (`MADV_HUGEPAGE`; a no-op where
-/// the kernel has them off or always on). Only the memory's backing changes, never its
-/// contents, so a refusal is ignored.
-fn advise_huge_pages(start: *mut u8, bytes: usize) {
-    if cfg!(miri) || bytes < 4 * HUGE_PAGE {
-        return;
-    }
-    let offset = start.align_offset(HUGE_PAGE);
-    let whole = (bytes.saturating_sub(offset)) / HUGE_PAGE * HUGE_PAGE;
-    if whole > 0 {
-        // SAFETY: `offset + whole <= bytes`, so the range lies inside memory the caller
-        // owns; MADV_HUGEPAGE only changes how those pages are backed and keeps their
-        // contents. `wrapping_add` keeps the pointer arithmetic defined.
-        unsafe {
-            libc::madvise(
-                start.wrapping_add(offset).cast(),
-                whole,
-                libc::MADV_HUGEPAGE,
-            );
-        }
-    }
+    advise_huge_pages(v.spare_capacity_mut());
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ooc_core::pages::HUGE_PAGE;
 
     #[test]
     fn absurd_requests_are_typed_errors() {
